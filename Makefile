@@ -1,0 +1,34 @@
+# `make demo` and `make test` each do all set-up on a fresh clone: a .venv with the pinned stack.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test nbtest pytest sync-check bench clean
+
+$(STAMP): constraints.txt settings.ini setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tl_demo
+
+test: nbtest pytest
+
+nbtest: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/nbdev_test --n_workers 1 --do_print --timing
+
+pytest: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/pytest -q tests
+
+# Fails when nbdev_clean or nbdev_export would change a file: notebooks are the source.
+sync-check: $(STAMP)
+	@before=$$(git status --porcelain; git diff); \
+	$(BIN)/nbdev_clean && $(BIN)/nbdev_export; \
+	after=$$(git status --porcelain; git diff); \
+	if [ "$$before" != "$$after" ]; then echo "nbdev_clean/nbdev_export changed files: run them and commit"; git status --short; exit 1; fi; \
+	echo "notebooks clean, modules in sync"
+
+clean:
+	rm -rf $(VENV) _proc _docs *.egg-info
