@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test nbtest pytest sync-check bench clean
+.PHONY: demo test test-slow nbtest pytest readme sync-check clean
 
 $(STAMP): constraints.txt settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,21 @@ nbtest: $(STAMP)
 pytest: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/pytest -q tests
 
+# The cells marked `#| slow` and the pytest tests marked slow: full-size training.
+test-slow: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/nbdev_test --n_workers 1 --do_print --timing --flags slow
+	MPLBACKEND=Agg RUN_SLOW=1 $(BIN)/pytest -q tests
+
+# README.md is nbs/index.ipynb rendered (nbdev_readme would need Quarto).
+readme: $(STAMP)
+	$(BIN)/jupyter nbconvert --to markdown --stdout --log-level=ERROR nbs/index.ipynb > README.md
+
 # Fails when nbdev_clean or nbdev_export would change a file: notebooks are the source.
 sync-check: $(STAMP)
 	@before=$$(git status --porcelain; git diff); \
-	$(BIN)/nbdev_clean && $(BIN)/nbdev_export; \
+	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(MAKE) -s readme || exit 1; \
 	after=$$(git status --porcelain; git diff); \
-	if [ "$$before" != "$$after" ]; then echo "nbdev_clean/nbdev_export changed files: run them and commit"; git status --short; exit 1; fi; \
+	if [ "$$before" != "$$after" ]; then echo "nbdev_clean, nbdev_export or make readme changed files: run them and commit"; git status --short; exit 1; fi; \
 	echo "notebooks clean, modules in sync"
 
 clean:
