@@ -76,42 +76,47 @@ def _check_regex(files, pat):
                              "fix their names or pass a `pat=` that matches them")
 
 # %% ../nbs/01_data.ipynb #66dc0df4
+def _dls(files:L, # the image files
+         path:Path, # the folder they came from
+         get_y:callable, # labeller
+         splitter:callable, # training/validation splitter
+         size:int=224, # final image size, after augmentation
+         presize:int|None=None, # item size before batch augmentation; default `2*size`
+         flip:bool=True, # random horizontal flips in training
+         min_scale:float=0.75, # smallest area a random crop keeps
+         bs:int=64, # batch size
+         **kwargs # passed to `DataBlock.dataloaders`
+        )->DataLoaders:
+    "`DataLoaders` of image `files` labelled by `get_y`, split by `splitter`, with presizing to `size`"
+    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_y=get_y, splitter=splitter,
+                       **_presize(size, presize, flip, min_scale))
+    return dblock.dataloaders(files, path=path, bs=bs, **kwargs)
+
+# %% ../nbs/01_data.ipynb #ef6f255b
+@delegates(_dls, but=['files', 'path', 'get_y', 'splitter'])
 def regex_dls(path:Path|str, # folder of images
               pat:str=r'^(.+)_\d+\.\w+$', # regex on the file name; its first group is the label
               valid_pct:float=0.2, # fraction of images kept for validation
               seed:int|None=42, # seed of the random split
-              size:int=224, # final image size, after augmentation
-              presize:int|None=None, # item size before batch augmentation; default `2*size`
-              flip:bool=True, # random horizontal flips in training
-              min_scale:float=0.75, # smallest area a random crop keeps
-              bs:int=64, # batch size
-              **kwargs # passed to `DataBlock.dataloaders`
+              **kwargs
              )->DataLoaders:
     "`DataLoaders` from the images in `path`, labelled by the regex `pat` on their file names, split at random with `seed`"
     files = _image_files(path)
     _check_regex(files, pat)
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_y=using_attr(RegexLabeller(pat), 'name'),
-                       splitter=RandomSplitter(valid_pct, seed=seed), **_presize(size, presize, flip, min_scale))
-    return dblock.dataloaders(files, path=path, bs=bs, **kwargs)
+    return _dls(files, path, using_attr(RegexLabeller(pat), 'name'), RandomSplitter(valid_pct, seed=seed), **kwargs)
 
-# %% ../nbs/01_data.ipynb #3c5a777c
+# %% ../nbs/01_data.ipynb #bc866c19
+@delegates(_dls, but=['files', 'path', 'get_y', 'splitter'])
 def folder_dls(path:Path|str, # folder holding one folder per class, or `train` and `valid` folders of those
                train:str|None=None, # name of the training folder, e.g. 'train'
                valid:str|None=None, # name of the validation folder, e.g. 'val' or 'test'
                valid_pct:float=0.2, # fraction kept for validation when there are no `train`/`valid` folders
                seed:int|None=42, # seed of the random split
-               size:int=224, # final image size, after augmentation
-               presize:int|None=None, # item size before batch augmentation; default `2*size`
-               flip:bool=True, # random horizontal flips in training
-               min_scale:float=0.75, # smallest area a random crop keeps
-               bs:int=64, # batch size
-               **kwargs # passed to `DataBlock.dataloaders`
+               **kwargs
               )->DataLoaders:
     "`DataLoaders` labelled by parent folder: split into the `train` and `valid` folders, or at random with `valid_pct`"
     if (train is None) != (valid is None): raise ValueError("pass both `train` and `valid` folder names, or neither")
     if train: _check_folders(path, [train, valid])
     files = _image_files(path, folders=[train, valid] if train else None)
     splitter = GrandparentSplitter(train, valid) if train else RandomSplitter(valid_pct, seed=seed)
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_y=parent_label, splitter=splitter,
-                       **_presize(size, presize, flip, min_scale))
-    return dblock.dataloaders(files, path=path, bs=bs, **kwargs)
+    return _dls(files, path, parent_label, splitter, **kwargs)
