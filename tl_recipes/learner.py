@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 from fastai.vision.all import *
 from fastai.callback.training import bn_types
+import pandas as pd
 from .core import *
 
 # %% auto #0
-__all__ = ['create_transfer_model', 'BodyBnFreeze', 'transfer_learner']
+__all__ = ['create_transfer_model', 'BodyBnFreeze', 'transfer_learner', 'param_report']
 
 # %% ../nbs/02_learner.ipynb #62814893
 _TV_ARCHS = dict(resnet18=resnet18, resnet34=resnet34, resnet50=resnet50, resnet101=resnet101, vgg16_bn=vgg16_bn)
@@ -74,18 +75,34 @@ def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
                      arch='efficientnet_lite0', # 'efficientnet_lite0' (bundled), a torchvision name or function, or a timm name
                      pretrained:bool=True, # ImageNet weights in the body
                      metrics=accuracy, # passed to `Learner`
-                     bn_freeze:bool=True, # keep the body's BatchNorm in inference mode (`BodyBnFreeze`)
+                     bn_freeze:bool=True, # keep the body's BatchNorm in inference mode (`BodyBnFreeze`), frozen with the body
                      **kwargs # passed to `Learner`
                     )->Learner:
     "A `Learner` for `dls` on a pretrained `arch` body, frozen, with a new head"
     if _resolve(arch) == 'efficientnet_lite0':
         _add_norm(dls, LITE0_STATS)
         model = create_transfer_model(arch, dls.c, pretrained)
-        learn = Learner(dls, model, splitter=default_split, metrics=metrics, **kwargs)
+        learn = Learner(dls, model, splitter=default_split, metrics=metrics, train_bn=not bn_freeze, **kwargs)
     else:
         if pretrained: _check_download(arch)
-        learn = vision_learner(dls, _resolve(arch), pretrained=pretrained, metrics=metrics, **kwargs)
+        learn = vision_learner(dls, _resolve(arch), pretrained=pretrained, metrics=metrics, train_bn=not bn_freeze, **kwargs)
     if bn_freeze: learn.add_cb(BodyBnFreeze())
     learn.arch_name = _arch_name(arch)
     learn.freeze()
     return learn
+
+# %% ../nbs/02_learner.ipynb #70e1d8b4
+def _group_names(n:int)->list:
+    "Names of `n` parameter groups: the body's, then the head"
+    return ['body', 'head'] if n == 2 else [f'body {i}' for i in range(n-1)] + ['head']
+
+def param_report(learn:Learner, # a learner from `transfer_learner`
+                )->pd.DataFrame:
+    "Parameters of `learn` per layer group, frozen and trainable, with a total row"
+    groups = learn.splitter(learn.model)
+    rows = [dict(group=nm, frozen=sum(p.numel() for p in g if not p.requires_grad),
+                 trainable=sum(p.numel() for p in g if p.requires_grad)) for nm, g in zip(_group_names(len(groups)), groups)]
+    df = pd.DataFrame(rows)
+    df.loc[len(df)] = dict(group='total', frozen=df.frozen.sum(), trainable=df.trainable.sum())
+    df['total'] = df.frozen + df.trainable
+    return df.set_index('group')

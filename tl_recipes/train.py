@@ -6,12 +6,13 @@
 from __future__ import annotations
 import json, time
 import matplotlib.pyplot as plt
+import pandas as pd
 from fastai.vision.all import *
 from .core import *
 from .learner import *
 
 # %% auto #0
-__all__ = ['find_lr', 'body_features', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'fine_tune_recipe']
+__all__ = ['find_lr', 'body_features', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'plot_curves', 'fine_tune_recipe']
 
 # %% ../nbs/03_train.ipynb #714d2a38
 def _lowest_lr(lrs, losses)->float:
@@ -79,6 +80,7 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                lr:float|None=None, # learning rate; default: `find_lr`'s valley on the cached features
                n_aug:int=2, # augmented passes over the training set, on top of one plain pass
                plot:Path|str|None=None, # where to save the `lr_find` plot
+               cbs=None, # callbacks for the `fit_one_cycle` on the features, e.g. `CSVLogger`
               )->float:
     "Train the head of `learn` for `epochs` with `fit_one_cycle` on body features computed once; return the rate used"
     trn, val = _train_features(learn, n_aug), body_features(learn, learn.dls.valid)
@@ -86,7 +88,7 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
     hl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), head, loss_func=learn.loss_func,
                  metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd)
     if lr is None: lr = find_lr(hl, plot)['valley']
-    hl.fit_one_cycle(epochs, lr)
+    hl.fit_one_cycle(epochs, lr, cbs=cbs)
     learn.frozen_log = hl.recorder
     return lr
 
@@ -115,9 +117,10 @@ def fit_unfrozen(learn:Learner, # a learner whose head is trained
                  num_it:int=40, # iterations of `lr_find`
                  plot:Path|str|None=None, # where to save the `lr_find` plot
                  keep_best:bool=True, # end on the best weights by valid loss, the frozen stage's included
+                 cbs=None, # more callbacks for `fit_one_cycle`, e.g. `CSVLogger`
                 )->slice:
     "Unfreeze `learn`, choose rates with `lr_find` and `unfrozen_lrs`, and train `epochs`; return the rates"
-    cbs = [_keep_best(learn)] if keep_best else []
+    cbs = L(cbs) + ([_keep_best(learn)] if keep_best else [])
     learn.unfreeze()
     if lr_max is None:
         sug = find_lr(learn, plot, num_it=num_it, start_lr=1e-6, end_lr=1e-1)
@@ -126,6 +129,19 @@ def fit_unfrozen(learn:Learner, # a learner whose head is trained
     return lr_max
 
 # %% ../nbs/03_train.ipynb #98770046
+def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or `learn.frozen_log`
+                fname:Path|str|None=None, # where to save the figure
+               ):
+    "Plot train and valid loss, and the valid metrics, per epoch of the fit recorded by `rec`"
+    names, vals = rec.metric_names[1:-1], np.array(rec.values, dtype=float)
+    epochs = np.arange(1, len(vals)+1)
+    fig, (l, r) = plt.subplots(1, 2, figsize=(10, 4))
+    for i, n in enumerate(names): (l if 'loss' in n else r).plot(epochs, vals[:, i], marker='o', label=n)
+    for ax, t in ((l, 'loss'), (r, 'metrics')): ax.set(xlabel='epoch', title=t); ax.legend()
+    if fname: fig.savefig(fname, bbox_inches='tight'); plt.close(fig)
+    return fig
+
+# %% ../nbs/03_train.ipynb #834bdc36
 def _valid_metrics(learn)->dict:
     "Validation loss and metrics of `learn`, by name"
     vals = learn.validate()
@@ -145,14 +161,19 @@ def fine_tune_recipe(learn:Learner, # a frozen learner from `transfer_learner`
     learn.model_dir = out.resolve()/'models'  # checkpoints go with the report, not into the data folder
     res = dict(metrics={}, lrs={}, times={})
     t = time.time()
-    if cached: lr = fit_frozen(learn, frozen_epochs, lr, n_aug, plot=out/'lr_find_frozen.png')
+    log = lambda stage: CSVLogger(str(out.resolve()/f'log_{stage}.csv'))
+    if cached:
+        lr = fit_frozen(learn, frozen_epochs, lr, n_aug, plot=out/'lr_find_frozen.png', cbs=log('frozen'))
+        plot_curves(learn.frozen_log, out/'curves_frozen.png')
     else:
         lr = lr or find_lr(learn, out/'lr_find_frozen.png')['valley']
-        learn.fit_one_cycle(frozen_epochs, lr)
+        learn.fit_one_cycle(frozen_epochs, lr, cbs=log('frozen'))
+        plot_curves(learn.recorder, out/'curves_frozen.png')
     res['lrs']['frozen'], res['times']['frozen'], res['metrics']['frozen'] = lr, time.time()-t, _valid_metrics(learn)
     if unfrozen_epochs:
         t = time.time()
-        s = fit_unfrozen(learn, unfrozen_epochs, lr, lr_mult=lr_mult, plot=out/'lr_find_unfrozen.png')
+        s = fit_unfrozen(learn, unfrozen_epochs, lr, lr_mult=lr_mult, plot=out/'lr_find_unfrozen.png', cbs=log('unfrozen'))
+        plot_curves(learn.recorder, out/'curves_unfrozen.png')
         res['lrs']['unfrozen'], res['times']['unfrozen'] = [s.start, s.stop], time.time()-t
         res['metrics']['unfrozen'] = _valid_metrics(learn)
     (out/'recipe.json').write_text(json.dumps(res, indent=2))
