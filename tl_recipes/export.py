@@ -42,7 +42,7 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
     "Save `learn`'s weights as safetensors and its architecture, classes and preprocessing as JSON in the folder `path`"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     presize, size = _sizes(learn.dls)
-    meta = dict(arch=learn.arch_name, vocab=list(map(str, learn.dls.vocab)), presize=presize, size=size,
+    meta = dict(arch=learn.arch_name, head=getattr(learn, 'head_name', 'fastai'), vocab=list(map(str, learn.dls.vocab)), presize=presize, size=size,
                 stats=_stats(learn.dls), versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
     tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}-', dir=path.parent))
     save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()}, tmp/'model.safetensors')
@@ -90,7 +90,7 @@ def load_model(path:Path|str, # folder written by `export_model`
     "Rebuild the model exported to `path`, with no pickle: architecture from JSON, weights from safetensors"
     path = Path(path)
     meta = _read_meta(path)
-    model = create_transfer_model(meta['arch'], len(meta['vocab']), pretrained=False)
+    model = create_transfer_model(meta['arch'], len(meta['vocab']), pretrained=False, head=meta.get('head', 'fastai'))
     try: model.load_state_dict(load_file(path/'model.safetensors'))
     except RuntimeError as e:
         raise ValueError(f"the weights in {path/'model.safetensors'} do not fit `{meta['arch']}` with "

@@ -11,7 +11,7 @@ import pandas as pd
 from .core import *
 
 # %% auto #0
-__all__ = ['create_transfer_model', 'BodyBnFreeze', 'transfer_learner', 'param_report']
+__all__ = ['dense_head', 'create_transfer_model', 'BodyBnFreeze', 'transfer_learner', 'param_report']
 
 # %% ../nbs/02_learner.ipynb #62814893
 _TV_ARCHS = dict(resnet18=resnet18, resnet34=resnet34, resnet50=resnet50, resnet101=resnet101, vgg16_bn=vgg16_bn)
@@ -25,21 +25,37 @@ def _resolve(arch):
     return _TV_ARCHS.get(arch, arch) if isinstance(arch, str) else arch
 
 # %% ../nbs/02_learner.ipynb #5529e635
+def dense_head(nf:int, # features out of the body
+               n_out:int, # number of classes
+               hidden:int=1024, # width of the hidden dense layer
+               p:float=0.5, # dropout before each dense layer
+              )->nn.Sequential:
+    "The flowers tutorial's head: global average pooling, dropout `p`, dense `hidden` with ReLU, dropout `p`, dense `n_out`"
+    return nn.Sequential(nn.AdaptiveAvgPool2d(1), Flatten(), nn.Dropout(p), nn.Linear(nf, hidden), nn.ReLU(inplace=True),
+                         nn.Dropout(p), nn.Linear(hidden, n_out))
+
+# %% ../nbs/02_learner.ipynb #d0f8648c
+_HEADS = ('fastai', 'dense')
+
+def _n_features(body)->int: return num_features_model(nn.Sequential(*body.children()))
+
 def create_transfer_model(arch='efficientnet_lite0', # 'efficientnet_lite0', a torchvision name or function, or a timm name
                           n_out:int=2, # number of classes
                           pretrained:bool=True, # load ImageNet weights into the body
+                          head:str='fastai', # 'fastai' (`create_head`) or 'dense' (`dense_head`, the flowers tutorial's)
                           **kwargs # passed to fastai's `create_head`
                          )->nn.Sequential:
-    "`nn.Sequential(body, head)` for `arch` with a new head of `n_out` outputs, the layout fastai's `vision_learner` builds"
+    "`nn.Sequential(body, head)` for `arch` with a new `head` of `n_out` outputs, the layout fastai's `vision_learner` builds"
+    if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {_HEADS}")
     a = _resolve(arch)
-    if a == 'efficientnet_lite0':
-        head = create_head(1280, n_out, **kwargs)
-        apply_init(head)
-        return nn.Sequential(efficientnet_lite0(pretrained), head)
-    if isinstance(a, str): return create_timm_model(a, n_out, default_split, pretrained, **kwargs)[0]
-    return create_vision_model(a, n_out, pretrained=pretrained, **kwargs)
+    if a == 'efficientnet_lite0': model = nn.Sequential(efficientnet_lite0(pretrained), create_head(1280, n_out, **kwargs))
+    elif isinstance(a, str): model = create_timm_model(a, n_out, default_split, pretrained, **kwargs)[0]
+    else: model = create_vision_model(a, n_out, pretrained=pretrained, **kwargs)
+    if head == 'dense': model[1] = dense_head(_n_features(model[0]), n_out)
+    apply_init(model[1])
+    return model
 
-# %% ../nbs/02_learner.ipynb #76196599
+# %% ../nbs/02_learner.ipynb #7fa29302
 def _weights_host(arch)->str|None:
     "The host `arch`'s pretrained weights come from, or None when they need no download"
     a = _resolve(arch)
@@ -56,13 +72,13 @@ def _check_download(arch):
                           "looks offline. Use arch='efficientnet_lite0' (ImageNet weights bundled with tl_recipes), "
                           "pass pretrained=False, or download the weights once while online")
 
-# %% ../nbs/02_learner.ipynb #4592d353
+# %% ../nbs/02_learner.ipynb #e203f70b
 def _add_norm(dls, stats):
     "Add `Normalize.from_stats(*stats)` to `dls` after batch, unless it already normalises"
     if not dls.after_batch.fs.filter(risinstance(Normalize)):
         dls.add_tfms([Normalize.from_stats(*stats)], 'after_batch')
 
-# %% ../nbs/02_learner.ipynb #d3cf6234
+# %% ../nbs/02_learner.ipynb #676f895c
 class BodyBnFreeze(Callback):
     "Keep the BatchNorm layers of the body (`learn.model[0]`) in inference mode during training"
     order = TrainEvalCallback.order + 1
@@ -70,28 +86,32 @@ class BodyBnFreeze(Callback):
         for m in self.learn.model[0].modules():
             if isinstance(m, bn_types): m.eval()
 
-# %% ../nbs/02_learner.ipynb #a9812878
+# %% ../nbs/02_learner.ipynb #ed147622
 def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
                      arch='efficientnet_lite0', # 'efficientnet_lite0' (bundled), a torchvision name or function, or a timm name
                      pretrained:bool=True, # ImageNet weights in the body
                      metrics=accuracy, # passed to `Learner`
                      bn_freeze:bool=True, # keep the body's BatchNorm in inference mode (`BodyBnFreeze`), frozen with the body
+                     head:str='fastai', # 'fastai' or 'dense' (the flowers tutorial's head)
                      **kwargs # passed to `Learner`
                     )->Learner:
     "A `Learner` for `dls` on a pretrained `arch` body, frozen, with a new head"
     if _resolve(arch) == 'efficientnet_lite0':
         _add_norm(dls, LITE0_STATS)
-        model = create_transfer_model(arch, dls.c, pretrained)
+        model = create_transfer_model(arch, dls.c, pretrained, head)
         learn = Learner(dls, model, splitter=default_split, metrics=metrics, train_bn=not bn_freeze, **kwargs)
     else:
         if pretrained: _check_download(arch)
+        if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {_HEADS}")
         learn = vision_learner(dls, _resolve(arch), pretrained=pretrained, metrics=metrics, train_bn=not bn_freeze, **kwargs)
+        if head == 'dense':  # vision_learner may have built an optimizer already: rebuild it with the new head
+            learn.model[1], learn.opt = dense_head(_n_features(learn.model[0]), dls.c).to(dls.device), None
     if bn_freeze: learn.add_cb(BodyBnFreeze())
-    learn.arch_name = _arch_name(arch)
+    learn.arch_name, learn.head_name = _arch_name(arch), head
     learn.freeze()
     return learn
 
-# %% ../nbs/02_learner.ipynb #70e1d8b4
+# %% ../nbs/02_learner.ipynb #99a81bf6
 def _group_names(n:int)->list:
     "Names of `n` parameter groups: the body's, then the head"
     return ['body', 'head'] if n == 2 else [f'body {i}' for i in range(n-1)] + ['head']
