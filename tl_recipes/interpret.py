@@ -25,21 +25,54 @@ def _table_fig(df:pd.DataFrame, title:str):
     else: ax.text(0.5, 0.5, 'no pairs', ha='center')
     return fig
 
-# %% ../nbs/04_interpret.ipynb #b495d9f2
+# %% ../nbs/04_interpret.ipynb #148f288f
+def _name_titles(fig, files):
+    "Append the name of each of `files` to the title of the matching axes of `fig`"
+    for ax, f in zip(fig.axes, files): ax.set_title(f"{ax.get_title()}\n{Path(f).name}", fontsize=9)
+
+# %% ../nbs/04_interpret.ipynb #01a91aa7
+def _items_table(files, probs, targs, losses, vocab)->pd.DataFrame:
+    "One row per validation item: file, actual, predicted, probability of the prediction, loss"
+    p, pred = probs.max(1)
+    return pd.DataFrame(dict(file=[str(f) for f in files], actual=[vocab[int(t)] for t in targs],
+                             predicted=[vocab[int(i)] for i in pred], probability=p.numpy(), loss=losses.numpy()))
+
+def _confusion(probs, targs, n)->np.ndarray:
+    "The `n`x`n` confusion matrix, rows actual, columns predicted"
+    return np.bincount(targs.numpy()*n + probs.argmax(1).numpy(), minlength=n*n).reshape(n, n)
+
+def _most_confused(cm, vocab, min_val)->pd.DataFrame:
+    "fastai's `most_confused`: off-diagonal pairs counted at least `min_val` times, largest first"
+    pairs = [(vocab[i], vocab[j], int(cm[i, j])) for i, j in zip(*np.where(cm >= min_val)) if i != j]
+    return pd.DataFrame(sorted(pairs, key=lambda o: o[2], reverse=True), columns=['actual', 'predicted', 'count'])
+
+def _per_class(cm, vocab)->pd.DataFrame:
+    "Precision, recall, F1 and support per class from the confusion matrix `cm` (rows: actual)"
+    tp, pred_n, true_n = np.diag(cm), cm.sum(0), cm.sum(1)
+    p, r = tp/np.maximum(pred_n, 1), tp/np.maximum(true_n, 1)
+    return pd.DataFrame(dict(precision=p, recall=r, f1=2*p*r/np.maximum(p+r, 1e-12), support=true_n), index=list(vocab))
+
+# %% ../nbs/04_interpret.ipynb #822e3f3d
 def interp_report(learn:Learner, # a trained learner
-                  out:Path|str='report', # folder for the figures and the CSV
+                  out:Path|str='report', # folder for the figures and the CSVs
                   k:int=9, # how many top losses to show
                   min_val:int=1, # smallest count of a confused pair to list
                  )->dict:
-    "Save `learn`'s top-`k` losses, confusion matrix and `most_confused(min_val)` to `out` as PNG and CSV"
+    "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, per-class and per-item tables to `out`"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    interp = ClassificationInterpretation.from_learner(learn)
+    dl, vocab = learn.dls.valid, learn.dls.vocab
+    probs, targs, losses = learn.get_preds(dl=dl, with_loss=True)
+    interp = ClassificationInterpretation(learn, dl, losses)  # decodes only the top `k` items to show them
     interp.plot_top_losses(k, nrows=int(math.ceil(math.sqrt(k))))
+    _name_titles(plt.gcf(), [dl.items[i] for i in losses.topk(k).indices])
     files = [_save_fig(out/'top_losses.png')]
     interp.plot_confusion_matrix()
     files.append(_save_fig(out/'confusion_matrix.png'))
-    mc = pd.DataFrame(interp.most_confused(min_val), columns=['actual', 'predicted', 'count'])
-    mc.to_csv(out/'most_confused.csv', index=False)
+    cm = _confusion(probs, targs, len(vocab))
+    mc = _most_confused(cm, vocab, min_val)
     _table_fig(mc, f'most confused (at least {min_val})')
-    files += [_save_fig(out/'most_confused.png'), out/'most_confused.csv']
-    return dict(most_confused=mc, confusion=interp.confusion_matrix(), files=files)
+    files.append(_save_fig(out/'most_confused.png'))
+    tables = dict(most_confused=mc, per_class=_per_class(cm, vocab), items=_items_table(dl.items, probs, targs, losses, vocab))
+    for name, df in tables.items():
+        df.to_csv(out/f'{name}.csv', index=name == 'per_class'); files.append(out/f'{name}.csv')
+    return dict(tables, confusion=cm, accuracy=float(np.trace(cm)/cm.sum()), files=files)
