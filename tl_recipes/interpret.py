@@ -7,17 +7,12 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
+from .core import _save_fig
 
 # %% auto #0
 __all__ = ['interp_report']
 
-# %% ../nbs/04_interpret.ipynb #f9c6de22
-def _save_fig(fname:Path)->Path:
-    "Save the current matplotlib figure to `fname` and close it"
-    plt.gcf().savefig(fname, bbox_inches='tight', dpi=100); plt.close()
-    return fname
-
-# %% ../nbs/04_interpret.ipynb #27601e60
+# %% ../nbs/04_interpret.ipynb #baf42259
 def _table_fig(df:pd.DataFrame, title:str):
     "Draw `df` as a matplotlib table titled `title`"
     fig, ax = plt.subplots(figsize=(6, 0.4*len(df) + 1)); ax.axis('off'); ax.set_title(title)
@@ -25,12 +20,12 @@ def _table_fig(df:pd.DataFrame, title:str):
     else: ax.text(0.5, 0.5, 'no pairs', ha='center')
     return fig
 
-# %% ../nbs/04_interpret.ipynb #148f288f
+# %% ../nbs/04_interpret.ipynb #27601e60
 def _name_titles(fig, files):
     "Append the name of each of `files` to the title of the matching axes of `fig`"
     for ax, f in zip(fig.axes, files): ax.set_title(f"{ax.get_title()}\n{Path(f).name}", fontsize=9)
 
-# %% ../nbs/04_interpret.ipynb #01a91aa7
+# %% ../nbs/04_interpret.ipynb #148f288f
 def _items_table(files, probs, targs, losses, vocab)->pd.DataFrame:
     "One row per validation item: file, actual, predicted, probability of the prediction, loss"
     p, pred = probs.max(1)
@@ -52,7 +47,7 @@ def _per_class(cm, vocab)->pd.DataFrame:
     p, r = tp/np.maximum(pred_n, 1), tp/np.maximum(true_n, 1)
     return pd.DataFrame(dict(precision=p, recall=r, f1=2*p*r/np.maximum(p+r, 1e-12), support=true_n), index=list(vocab))
 
-# %% ../nbs/04_interpret.ipynb #822e3f3d
+# %% ../nbs/04_interpret.ipynb #8077433f
 def interp_report(learn:Learner, # a trained learner
                   out:Path|str='report', # folder for the figures and the CSVs
                   k:int=9, # how many top losses to show
@@ -66,9 +61,10 @@ def interp_report(learn:Learner, # a trained learner
     interp.plot_top_losses(k, nrows=int(math.ceil(math.sqrt(k))))
     _name_titles(plt.gcf(), [dl.items[i] for i in losses.topk(k).indices])
     files = [_save_fig(out/'top_losses.png')]
+    cm = _confusion(probs, targs, len(vocab))
+    interp.confusion_matrix = lambda: cm  # fastai's plot would run `get_preds` again to recompute it
     interp.plot_confusion_matrix()
     files.append(_save_fig(out/'confusion_matrix.png'))
-    cm = _confusion(probs, targs, len(vocab))
     mc = _most_confused(cm, vocab, min_val)
     _table_fig(mc, f'most confused (at least {min_val})')
     files.append(_save_fig(out/'most_confused.png'))

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
 from .core import *
+from .core import _save_fig
 from .learner import *
 
 # %% auto #0
@@ -38,7 +39,7 @@ def find_lr(learn:Learner, # the learner to probe; its weights are restored afte
     lrs, losses = rec.lrs[:-1] or rec.lrs, rec.losses[:-1] or rec.losses  # the last point is past divergence
     if plot:
         rec.plot_lr_find()
-        plt.gcf().savefig(plot, bbox_inches='tight'); plt.close()
+        _save_fig(plot)
     return dict(valley=valley or _lowest_lr(lrs, losses), worse=_worse_lr(lrs, losses))
 
 # %% ../nbs/03_train.ipynb #6519b627
@@ -132,14 +133,13 @@ def fit_unfrozen(learn:Learner, # a learner whose head is trained
 def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or `learn.frozen_log`
                 fname:Path|str|None=None, # where to save the figure
                ):
-    "Plot train and valid loss, and the valid metrics, per epoch of the fit recorded by `rec`"
+    "Plot train and valid loss, and the valid metrics, per epoch of the fit recorded by `rec`; save to `fname` if given"
     names, vals = rec.metric_names[1:-1], np.array(rec.values, dtype=float)
     epochs = np.arange(1, len(vals)+1)
     fig, (l, r) = plt.subplots(1, 2, figsize=(10, 4))
     for i, n in enumerate(names): (l if 'loss' in n else r).plot(epochs, vals[:, i], marker='o', label=n)
     for ax, t in ((l, 'loss'), (r, 'metrics')): ax.set(xlabel='epoch', title=t); ax.legend()
-    if fname: fig.savefig(fname, bbox_inches='tight'); plt.close(fig)
-    return fig
+    return _save_fig(fname, fig) if fname else fig
 
 # %% ../nbs/03_train.ipynb #834bdc36
 def _valid_metrics(learn)->dict:
