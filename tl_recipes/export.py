@@ -5,7 +5,6 @@
 # %% ../nbs/05_export.ipynb #3f50ca66
 from __future__ import annotations
 import json, shutil, tempfile
-import torch.nn.functional as F
 import torchvision.transforms as T
 from safetensors.torch import save_file, load_file
 from fastai.vision.all import *
