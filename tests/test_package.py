@@ -34,9 +34,11 @@ def test_constraints_pin_the_verified_stack():
     assert pins['torch'] == '2.14.1' and pins['torchvision'] == '0.29.1'
     assert pins['fastai'] == '2.8.7' and pins['fastcore'] == '1.14.5' and pins['nbdev'] == '2.4.14'
     assert 'execnb<0.2' in (ROOT/'constraints.txt').read_text().split()
+    assert pins['plum-dispatch'] == '2.9.0'  # 2.10 breaks learn.export (a lock in every Transform)
     assert '-c constraints.txt' in (ROOT/'Makefile').read_text()
 
 def test_installed_versions_match_pins():
-    import fastai, fastcore, nbdev, torch
+    import fastai, fastcore, nbdev, torch, importlib.metadata as md
+    assert md.version('plum-dispatch') == '2.9.0'
     assert (fastai.__version__, fastcore.__version__, nbdev.__version__) == ('2.8.7', '1.14.5', '2.4.14')
     assert torch.__version__.startswith('2.14.1')

@@ -8,6 +8,7 @@ __all__ = []
 # %% ../nbs/09_all.ipynb #f837020c
 from fastai.vision.all import *
 from .core import *
+from .audit import *
 from .data import *
 from .learner import *
 from .train import *

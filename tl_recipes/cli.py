@@ -54,7 +54,7 @@ def digits_demo(out:Path|str='report', # folder for plots, reports and the expor
     print(f"most confused: {rep['most_confused'].head(3).values.tolist()}")
     model = load_model(export_model(learn, out/'model'))
     f = dls.valid_ds.items[0]
-    label, prob = model.predict(f)
+    label, prob, _ = model.predict(f)
     print(f"reloaded model: {f.name} is {label!r} with probability {prob:.4f}")
     acc = _acc(res, 'unfrozen' if unfrozen_epochs else 'frozen')
     res.update(accuracy=acc, seconds=time.time()-t0, out=out, prediction=(f.name, label, prob))

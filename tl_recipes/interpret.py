@@ -4,6 +4,7 @@
 
 # %% ../nbs/04_interpret.ipynb #335adbea
 from __future__ import annotations
+import base64, html, os
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
@@ -48,12 +49,34 @@ def _per_class(cm, vocab)->pd.DataFrame:
     return pd.DataFrame(dict(precision=p, recall=r, f1=2*p*r/np.maximum(p+r, 1e-12), support=true_n), index=list(vocab))
 
 # %% ../nbs/04_interpret.ipynb #8077433f
+def _img_tag(f:Path)->str:
+    "An `<img>` tag with the PNG `f` embedded"
+    return f'<img src="data:image/png;base64,{base64.b64encode(Path(f).read_bytes()).decode()}" style="max-width:100%">'
+
+def _html_page(title:str, accuracy:float, figs:list, tables:dict, n_items:int=50)->str:
+    "A self-contained HTML page: `accuracy`, the PNG `figs` embedded, and the `tables` (the first `n_items` rows of `items`)"
+    parts = [f'<h1>{html.escape(title)}</h1>', f'<p>Valid accuracy: <b>{accuracy:.4f}</b></p>']
+    parts += [f'<h2>{html.escape(Path(f).stem.replace("_", " "))}</h2>{_img_tag(f)}' for f in figs]
+    for name, df in tables.items():
+        shown = df.sort_values('loss', ascending=False).head(n_items) if name == 'items' else df
+        note = f' (the {n_items} largest losses of {len(df):,}; all in items.csv)' if len(df) > len(shown) else ''
+        parts.append(f'<h2>{name.replace("_", " ")}{note}</h2>' + shown.to_html(float_format=lambda x: f'{x:.4f}'))
+    style = 'body{font-family:sans-serif;max-width:60em;margin:auto} table{border-collapse:collapse} td,th{padding:2px 8px;border:1px solid #ccc}'
+    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head><body>{"".join(parts)}</body></html>'
+
+def _write_text(f:Path, text:str)->Path:
+    "Write `text` to `f` through a temporary file, so that `f` is the old or the whole new text"
+    tmp = f.with_name(f'.{f.name}.tmp-{os.getpid()}'); tmp.write_text(text); os.replace(tmp, f)
+    return f
+
+# %% ../nbs/04_interpret.ipynb #2c9df05f
 def interp_report(learn:Learner, # a trained learner
                   out:Path|str='report', # folder for the figures and the CSVs
                   k:int=9, # how many top losses to show
                   min_val:int=1, # smallest count of a confused pair to list
+                  title:str='Interpretation', # title of the HTML page
                  )->dict:
-    "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, per-class and per-item tables to `out`"
+    "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, per-class and per-item tables to `out`, and one HTML page of them all"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     dl, vocab = learn.dls.valid, learn.dls.vocab
     probs, targs, losses = learn.get_preds(dl=dl, with_loss=True)
@@ -71,4 +94,10 @@ def interp_report(learn:Learner, # a trained learner
     tables = dict(most_confused=mc, per_class=_per_class(cm, vocab), items=_items_table(dl.items, probs, targs, losses, vocab))
     for name, df in tables.items():
         df.to_csv(out/f'{name}.csv', index=name == 'per_class'); files.append(out/f'{name}.csv')
-    return dict(tables, confusion=cm, accuracy=float(np.trace(cm)/cm.sum()), files=files)
+    acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png']
+    page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables)
+    files.append(_write_text(out/'report.html', page))
+    if in_notebook():
+        from IPython.display import HTML, display
+        display(HTML(page))
+    return dict(tables, confusion=cm, accuracy=acc, files=files)
