@@ -111,7 +111,7 @@ def folder_dls(path:Path|str, # folder holding one folder per class, or `train` 
 # %% ../nbs/01_data.ipynb #4d1bb94e
 def _to_folders(src:Path, dest:Path|str, split:tuple|None=None)->Path:
     "Copy the digit files of `src` into class folders under `dest`, every fifth into `split[1]` if given"
-    for i, f in enumerate(sorted(Path(src).ls())):
+    for i, f in enumerate(sorted(Path(src).ls(file_exts='.png'))):
         sub = () if split is None else (split[1] if i%5 == 4 else split[0],)
         d = Path(dest, *sub, f.name.rsplit('_', 1)[0]); d.mkdir(parents=True, exist_ok=True)
         shutil.copy(f, d)

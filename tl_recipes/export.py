@@ -65,7 +65,8 @@ def _rgb(img, size:int|None=None)->Image.Image:
 class TransferModel:
     "A model rebuilt by `load_model`: `predict` takes a path, a PIL image or an array"
     def __init__(self, model:nn.Module, vocab:list, presize:int, size:int, stats:list|None):
-        self.model, self.vocab, self.presize, self.size, self.stats = model.eval(), vocab, presize, size, stats
+        self.model = model.eval().to(memory_format=torch.channels_last)  # 1.3-2x faster on CPU (bench/predict.py)
+        self.vocab, self.presize, self.size, self.stats = vocab, presize, size, stats
         norm = [T.Normalize(*stats)] if stats else []
         self.item_tfm = T.Compose([T.Resize(presize), T.CenterCrop(presize), T.ToTensor()])
         self.batch_tfm = T.Compose([T.Resize(size, antialias=False), *norm])
@@ -76,7 +77,7 @@ class TransferModel:
 
     def batch_probs(self, xb:Tensor)->Tensor:
         "Class probabilities of a batch `xb` of items already through `item_tfm`"
-        with torch.no_grad(): return self.model(self.batch_tfm(xb)).softmax(1)
+        with torch.inference_mode(): return self.model(self.batch_tfm(xb).contiguous(memory_format=torch.channels_last)).softmax(1)
 
     def predict(self, img)->tuple:
         "The predicted label of `img`, its probability, and the probability of every class (a dict in `vocab` order)"
@@ -113,9 +114,8 @@ def _load_item(model:TransferModel, f:Path):
     try: return model.item_tfm(_rgb(f, model.presize)), ''
     except Exception as e: return None, f'{type(e).__name__}: {e}'
 
-def _rows(model:TransferModel, files:list, k:int)->list:
-    "One dict per file of `files`: label, probability, top `k` classes and probabilities, error"
-    items = _map_chunks(partial(_load_item, model), files)
+def _rows(model:TransferModel, files:list, items:list, k:int)->list:
+    "One dict per file of `files`, given their `items` from `_load_item`: label, probability, top `k` classes, error"
     ok = [i for i, (x, _) in enumerate(items) if x is not None]
     p = model.batch_probs(torch.stack([items[i][0] for i in ok])) if ok else None
     rows = [dict(file=str(f), label='', probability=np.nan, error=e) for f, (_, e) in zip(files, items)]
@@ -145,8 +145,9 @@ def predict_folder(model:TransferModel, # from `load_model`
     files = [folder] if folder.is_file() else _walk(folder).filter(_is_image)
     if not files: raise ValueError(f"no image files (.jpg, .png, ...) below {folder}")
     batches = [files[i:i+bs] for i in range(0, len(files), bs)]
-    df = pd.DataFrame([r for b in (progress_bar(batches) if progress else batches) for r in _rows(model, b, k)],
-                      columns=['file', 'label', 'probability', 'top_k', 'error'])
+    rows = [r for b in (progress_bar(batches) if progress else batches)
+            for r in _rows(model, b, _map_chunks(partial(_load_item, model), b), k)]
+    df = pd.DataFrame(rows, columns=['file', 'label', 'probability', 'top_k', 'error'])
     if csv: _write_csv(df, csv)
     return df
 

@@ -1,0 +1,71 @@
+"The commands as a user runs them: `tl_train`, `tl_predict` and `tl_report` in fresh processes, offline."
+import os, re, shutil, subprocess, sys
+from pathlib import Path
+import pandas as pd
+import pytest
+
+BIN = Path(sys.executable).parent
+
+def run(cmd, *args, home):
+    "Run the console script `cmd` with `args`; return the completed process"
+    env = dict(os.environ, TL_RECIPES_HOME=str(home), MPLBACKEND='Agg')
+    return subprocess.run([BIN/cmd, *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    "400 digits in class folders, and a model trained on them by `tl_train`"
+    tmp = tmp_path_factory.mktemp('cli')
+    from tl_recipes.data import make_digits, _to_folders
+    os.environ['TL_RECIPES_HOME'] = str(tmp/'home')
+    src = _to_folders(make_digits(n=400), tmp/'digits')
+    p = run('tl_train', src, '--out', tmp/'run', '--size', 32, '--bs', 32, '--frozen_epochs', 6, '--unfrozen_epochs', 0,
+            '--flip', 'False', home=tmp/'home')
+    return tmp, src, p
+
+def test_train(trained):
+    tmp, src, p = trained
+    assert p.returncode == 0, p.stderr[-2000:]
+    acc = float(re.fullmatch(r'final valid accuracy (\d\.\d{4})', p.stdout.strip().splitlines()[-1]).group(1))
+    assert acc >= 0.8
+    assert {f.name for f in (tmp/'run'/'model').iterdir()} == {'model.json', 'model.safetensors'}
+    assert (tmp/'run'/'report'/'report.html').read_text().count('data:image/png;base64,') == 3
+
+def test_predict(trained):
+    tmp, src, _ = trained
+    shutil.copytree(src/'three', tmp/'pred')
+    (tmp/'pred'/'bad.png').write_text('not an image')
+    p = run('tl_predict', tmp/'run'/'model', tmp/'pred', '--csv', tmp/'pred.csv', home=tmp/'home')
+    assert p.returncode == 0, p.stderr[-2000:]
+    df = pd.read_csv(tmp/'pred.csv', keep_default_na=False)
+    assert len(df) == len(list((tmp/'pred').iterdir()))
+    assert df.set_index('file').loc[str(tmp/'pred'/'bad.png'), 'error'].startswith('UnidentifiedImageError')
+    good = df[df.error == '']
+    assert (good.label == 'three').mean() >= 0.8
+    assert '1 of' in p.stdout and 'could not be read' in p.stdout
+    one = run('tl_predict', tmp/'run'/'model', good.file.iloc[0], home=tmp/'home')
+    assert one.returncode == 0 and good.label.iloc[0] in one.stdout
+
+def test_report(trained):
+    tmp, src, p = trained
+    r = run('tl_report', tmp/'run'/'model', src, '--out', tmp/'rep', home=tmp/'home')
+    assert r.returncode == 0, r.stderr[-2000:]
+    acc = float(re.search(r'valid accuracy (\d\.\d{4})', r.stdout).group(1))
+    trained_acc = float(p.stdout.strip().splitlines()[-1].split()[-1])
+    assert abs(acc - trained_acc) <= 0.02  # the same split and weights give the same accuracy
+    assert {'report.html', 'items.csv', 'per_class.csv', 'top_losses.png'} <= {f.name for f in (tmp/'rep').iterdir()}
+
+@pytest.mark.parametrize('cmd', ['tl_train', 'tl_predict', 'tl_report', 'tl_demo'])
+def test_help(cmd, tmp_path):
+    p = run(cmd, '--help', home=tmp_path)
+    assert p.returncode == 0 and 'usage:' in p.stdout and '--' in p.stdout
+
+def test_bad_input_is_one_line(tmp_path):
+    p = run('tl_train', tmp_path/'nope', home=tmp_path)
+    assert p.returncode == 1
+    errors = [l for l in p.stderr.splitlines() if 'error' in l.lower()]  # torch's import warnings may come first
+    assert errors == [f'tl_train: error: {tmp_path/"nope"} is not a folder of images: check the path']
+    p = run('tl_predict', tmp_path/'no_model', tmp_path, home=tmp_path)
+    assert p.returncode == 1 and p.stderr.strip().splitlines()[-1].startswith('tl_predict: error: ')
+    assert 'model.json is missing' in p.stderr
+    p = run('tl_train', tmp_path, '--size', 'big', home=tmp_path)  # argparse: usage and status 2
+    assert p.returncode == 2 and 'invalid int value' in p.stderr
