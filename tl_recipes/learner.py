@@ -87,15 +87,36 @@ class BodyBnFreeze(Callback):
             if isinstance(m, bn_types): m.eval()
 
 # %% ../nbs/02_learner.ipynb #ed147622
+def _read_weights(fname:Path)->dict:
+    "The tensors in the weights file `fname` (torch or safetensors), unwrapping a `state_dict` entry"
+    fname = Path(fname).expanduser()
+    if not fname.exists(): raise FileNotFoundError(f"{fname} does not exist: pass the path of a weights file as `weights`")
+    if fname.suffix == '.safetensors':
+        from safetensors.torch import load_file
+        return load_file(fname)
+    sd = torch.load(fname, map_location='cpu', weights_only=True)
+    return sd.get('state_dict', sd.get('model', sd))
+
+def _load_body(body:nn.Module, fname:Path|str):
+    "Load the weights file `fname` into `body` by position, checking every shape"
+    dst, src = body.state_dict(), list(_read_weights(fname).items())
+    if len(src) < len(dst): raise ValueError(f"{fname} holds {len(src)} tensors, the body needs {len(dst)}: is it this architecture's file?")
+    for (k, v), (k2, w) in zip(dst.items(), src):
+        if v.shape != w.shape: raise ValueError(f"{fname} does not fit this body: its {k2!r} is {tuple(w.shape)}, the body's {k!r} is {tuple(v.shape)}; is it this architecture's file?")
+    body.load_state_dict({k: w for k, (_, w) in zip(dst, src)})
+
+# %% ../nbs/02_learner.ipynb #45046325
 def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
                      arch='efficientnet_lite0', # 'efficientnet_lite0' (bundled), a torchvision name or function, or a timm name
                      pretrained:bool=True, # ImageNet weights in the body
                      metrics=accuracy, # passed to `Learner`
                      bn_freeze:bool=True, # keep the body's BatchNorm in inference mode (`BodyBnFreeze`), frozen with the body
                      head:str='fastai', # 'fastai' or 'dense' (the flowers tutorial's head)
+                     weights:Path|str|None=None, # a local weights file for `arch`'s body (offline), instead of downloading
                      **kwargs # passed to `Learner`
                     )->Learner:
-    "A `Learner` for `dls` on a pretrained `arch` body, frozen, with a new head"
+    "A `Learner` for `dls` on a pretrained `arch` body (from a local `weights` file if given), frozen, with a new head"
+    if weights: pretrained = False
     if _resolve(arch) == 'efficientnet_lite0':
         _add_norm(dls, LITE0_STATS)
         model = create_transfer_model(arch, dls.c, pretrained, head)
@@ -106,12 +127,13 @@ def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
         learn = vision_learner(dls, _resolve(arch), pretrained=pretrained, metrics=metrics, train_bn=not bn_freeze, **kwargs)
         if head == 'dense':  # vision_learner may have built an optimizer already: rebuild it with the new head
             learn.model[1], learn.opt = dense_head(_n_features(learn.model[0]), dls.c).to(dls.device), None
+    if weights: _load_body(learn.model[0], weights)
     if bn_freeze: learn.add_cb(BodyBnFreeze())
     learn.arch_name, learn.head_name = _arch_name(arch), head
     learn.freeze()
     return learn
 
-# %% ../nbs/02_learner.ipynb #99a81bf6
+# %% ../nbs/02_learner.ipynb #38a51abd
 def _group_names(n:int)->list:
     "Names of `n` parameter groups: the body's, then the head"
     return ['body', 'head'] if n == 2 else [f'body {i}' for i in range(n-1)] + ['head']

@@ -13,7 +13,8 @@ from .core import _save_fig
 from .learner import *
 
 # %% auto #0
-__all__ = ['find_lr', 'body_features', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'plot_curves', 'fine_tune_recipe']
+__all__ = ['find_lr', 'body_features', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'fit_head_mult', 'plot_curves',
+           'fine_tune_recipe']
 
 # %% ../nbs/03_train.ipynb #714d2a38
 def _lowest_lr(lrs, losses)->float:
@@ -76,24 +77,36 @@ def _feature_dls(trn, val, bs, device):
                        DataLoader(list(zip(*val)), bs=bs), device=device)
 
 # %% ../nbs/03_train.ipynb #b67e1b91
+def _interruptible(learn:Learner, fit:callable, cbs:list):
+    "Run `fit`; on `KeyboardInterrupt` close the CSV logs in `cbs`, load the best weights saved so far, and re-raise"
+    try: fit()
+    except KeyboardInterrupt:
+        for cb in L(cbs):
+            if isinstance(cb, CSVLogger) and not cb.file.closed: cb.file.close(); learn.logger = cb.old_logger
+            if isinstance(cb, SaveModelCallback) and (learn.path/learn.model_dir/f'{cb.fname}.pth').exists(): learn.load(cb.fname, with_opt=False)
+        raise
+
+# %% ../nbs/03_train.ipynb #a8f15b92
 def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                epochs:int=10, # epochs of `fit_one_cycle` on the cached features
                lr:float|None=None, # learning rate; default: `find_lr`'s valley on the cached features
                n_aug:int=2, # augmented passes over the training set, on top of one plain pass
                plot:Path|str|None=None, # where to save the `lr_find` plot
                cbs=None, # callbacks for the `fit_one_cycle` on the features, e.g. `CSVLogger`
+               keep_best:bool=True, # end on the epoch with the lowest valid loss
               )->float:
     "Train the head of `learn` for `epochs` with `fit_one_cycle` on body features computed once; return the rate used"
     trn, val = _train_features(learn, n_aug), body_features(learn, learn.dls.valid)
     head = learn.model[1][_head_cut(learn.model[1]):]
     hl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), head, loss_func=learn.loss_func,
-                 metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd)
+                 metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir)
     if lr is None: lr = find_lr(hl, plot)['valley']
-    hl.fit_one_cycle(epochs, lr, cbs=cbs)
+    cbs = L(cbs) + ([SaveModelCallback(monitor='valid_loss', fname='best_head')] if keep_best else [])
     learn.frozen_log = hl.recorder
+    _interruptible(hl, lambda: hl.fit_one_cycle(epochs, lr, cbs=cbs), cbs)
     return lr
 
-# %% ../nbs/03_train.ipynb #8823ba4d
+# %% ../nbs/03_train.ipynb #65bcccc6
 def unfrozen_lrs(lr_frozen:float, # the frozen stage's learning rate
                  lr_worse:float, # where the loss gets worse in `lr_find` after unfreezing (`find_lr`'s `worse`)
                  lr_mult:float=10, # how many times lower the body's rate is than the head's
@@ -102,7 +115,7 @@ def unfrozen_lrs(lr_frozen:float, # the frozen stage's learning rate
     hi = min(lr_frozen/2, lr_worse/4)
     return slice(hi/lr_mult, hi)
 
-# %% ../nbs/03_train.ipynb #49b0a68f
+# %% ../nbs/03_train.ipynb #42238606
 def _keep_best(learn, fname='best')->SaveModelCallback:
     "A `SaveModelCallback` on valid loss whose best so far is `learn` as it is now, saved under `fname`"
     cb = SaveModelCallback(monitor='valid_loss', fname=fname, reset_on_fit=False)
@@ -126,10 +139,28 @@ def fit_unfrozen(learn:Learner, # a learner whose head is trained
     if lr_max is None:
         sug = find_lr(learn, plot, num_it=num_it, start_lr=1e-6, end_lr=1e-1)
         lr_max = unfrozen_lrs(lr_frozen, sug['worse'], lr_mult)
-    learn.fit_one_cycle(epochs, lr_max, cbs=cbs)
+    _interruptible(learn, lambda: learn.fit_one_cycle(epochs, lr_max, cbs=cbs), cbs)
     return lr_max
 
-# %% ../nbs/03_train.ipynb #98770046
+# %% ../nbs/03_train.ipynb #a798cb0b
+def fit_head_mult(learn:Learner, # a learner from `transfer_learner`
+                  epochs:int=5, # epochs of plain `fit`
+                  lr:float=5e-5, # the body's rate
+                  head_mult:float=10, # the head's rate is `head_mult*lr`
+                  wd:float=1e-3, # weight decay
+                  mom:float=0.9, # SGD momentum
+                  keep_best:bool=True, # end on the epoch with the lowest valid loss
+                  cbs=None, # more callbacks, e.g. `CSVLogger`
+                 )->np.ndarray:
+    "Unfreeze `learn` and train `epochs` with SGD: body at `lr`, head at `head_mult*lr`, weight decay `wd`; return the rates"
+    learn.unfreeze()
+    learn.opt_func, learn.opt = partial(SGD, mom=mom), None
+    lrs = np.array([lr]*(len(learn.splitter(learn.model))-1) + [lr*head_mult])
+    cbs = L(cbs) + ([_keep_best(learn)] if keep_best else [])
+    _interruptible(learn, lambda: learn.fit(epochs, lrs, wd=wd, cbs=cbs), cbs)
+    return lrs
+
+# %% ../nbs/03_train.ipynb #81eed2c5
 def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or `learn.frozen_log`
                 fname:Path|str|None=None, # where to save the figure
                ):
@@ -141,7 +172,7 @@ def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or 
     for ax, t in ((l, 'loss'), (r, 'metrics')): ax.set(xlabel='epoch', title=t); ax.legend()
     return _save_fig(fname, fig) if fname else fig
 
-# %% ../nbs/03_train.ipynb #834bdc36
+# %% ../nbs/03_train.ipynb #fd36315a
 def _valid_metrics(learn)->dict:
     "Validation loss and metrics of `learn`, by name"
     vals = learn.validate()
