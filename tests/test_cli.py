@@ -40,7 +40,10 @@ def test_predict(trained):
     assert len(df) == len(list((tmp/'pred').iterdir()))
     assert df.set_index('file').loc[str(tmp/'pred'/'bad.png'), 'error'].startswith('UnidentifiedImageError')
     good = df[df.error == '']
-    assert (good.label == 'three').mean() >= 0.8
+    assert (good.label == 'three').mean() >= 0.6  # 32 px, 320 training images: well above chance (0.1)
+    from tl_recipes.export import load_model
+    m = load_model(tmp/'run'/'model')
+    assert list(good.label) == [m.predict(f)[0] for f in good.file]  # the command predicts what the model does
     assert '1 of' in p.stdout and 'could not be read' in p.stdout
     one = run('tl_predict', tmp/'run'/'model', good.file.iloc[0], home=tmp/'home')
     assert one.returncode == 0 and good.label.iloc[0] in one.stdout
