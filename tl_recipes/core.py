@@ -21,11 +21,13 @@ def tl_home(*parts:str # sub-folders to join on
 # %% ../nbs/00_core.ipynb #8f3ea91c
 def _save_fig(fname:Path|str, # where to save the figure
               fig=None, # the figure; default: the current one
+              close:bool=True, # close it; `False` leaves it open, so that a notebook shows it below the cell
              )->Path:
-    "Save `fig` (the current matplotlib figure by default) to `fname` and close it"
+    "Save `fig` (the current matplotlib figure by default) to `fname`, and `close` it"
     import matplotlib.pyplot as plt
     fig = fig or plt.gcf()
-    fig.savefig(fname, bbox_inches='tight', dpi=100); plt.close(fig)
+    fig.savefig(fname, bbox_inches='tight', dpi=100)
+    if close: plt.close(fig)
     return Path(fname)
 
 # %% ../nbs/00_core.ipynb #70d91bc5

@@ -12,7 +12,8 @@ from .core import *
 from .audit import *
 
 # %% auto #0
-__all__ = ['DIGIT_NAMES', 'TUTORIAL_DATA', 'make_digits', 'regex_dls', 'folder_dls', 'df_dls', 'csv_dls', 'tutorial_data']
+__all__ = ['DIGIT_NAMES', 'TUTORIAL_DATA', 'make_digits', 'regex_dls', 'folder_dls', 'df_dls', 'csv_dls', 'tutorial_data',
+           'make_standin', 'tutorial_setup']
 
 # %% ../nbs/01_data.ipynb #cd132858
 DIGIT_NAMES = 'zero one two three four five six seven eight nine'.split()
@@ -31,13 +32,18 @@ def make_digits(dest:Path|str|None=None, # folder to create; default `tl_home('d
     "Write scikit-learn's handwritten digits as Pets-style PNG files (`seven_0042.png`) into `dest`, once"
     n = n or 1797
     dest = Path(dest or tl_home('digits' if n==1797 else f'digits_{n}'))
-    if dest.exists(): return _check_complete(dest, n)
+    return _check_complete(_create_once(dest, partial(_write_digits, n=n)), n)
+
+def _create_once(dest:Path, write:callable)->Path:
+    "Unless `dest` exists, `write` into a temporary folder beside it and rename that to `dest`: never a half-written `dest`"
+    if dest.exists(): return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}-', dir=dest.parent))
-    _write_digits(tmp, n)
+    try: write(tmp)
+    except BaseException: shutil.rmtree(tmp); raise
     try: tmp.rename(dest)
     except OSError: shutil.rmtree(tmp)  # another process finished first: use its folder
-    return _check_complete(dest, n)
+    return dest
 
 def _check_complete(dest, n):
     "Return `dest` if it holds the `n` digit images, else raise"
@@ -47,9 +53,12 @@ def _check_complete(dest, n):
     return dest
 
 # %% ../nbs/01_data.ipynb #48f77552
-def _presize(size, presize, flip, min_scale, batch_tfms=None):
-    "`item_tfms` and `batch_tfms` for fastai presizing to `size`"
-    aug = aug_transforms(size=size, do_flip=flip, min_scale=min_scale)
+def _presize(size, presize, flip, min_scale, valid_scale=1., batch_tfms=None):
+    "`item_tfms` and `batch_tfms` for fastai presizing to `size`, validation cropping the centre `valid_scale` of each side"
+    aug = L(aug_transforms(size=size, do_flip=flip, min_scale=min_scale))
+    if valid_scale != 1 and not aug.filter(risinstance(RandomResizedCropGPU)):
+        aug = L(RandomResizedCropGPU(size, min_scale=1., ratio=(1, 1))) + aug
+    for t in aug.filter(risinstance(RandomResizedCropGPU)): t.valid_scale = valid_scale
     return dict(item_tfms=Resize(presize or 2*size), batch_tfms=aug + L(batch_tfms))
 
 # %% ../nbs/01_data.ipynb #3cf799f3
@@ -59,13 +68,14 @@ def _dls(r:AuditReport, # the audit of the files to load
          presize:int|None=None, # item size before batch augmentation; default `2*size`
          flip:bool=True, # random horizontal flips in training
          min_scale:float=0.75, # smallest area a random crop keeps
+         valid_scale:float=1., # side of the centre crop validation keeps, as a fraction of `presize` (224/256: torchvision's)
          bs:int=64, # batch size
          **kwargs # passed to `DataBlock.dataloaders`
         )->DataLoaders:
     "`DataLoaders` of the files audited in `r`, labelled by `get_y`, with presizing to `size`"
     presize = presize or 2*size
     dblock = DataBlock(blocks=(RGBImageBlock(presize), CategoryBlock), get_y=get_y, splitter=IndexSplitter(r.splits[1]),
-                       **_presize(size, presize, flip, min_scale))
+                       **_presize(size, presize, flip, min_scale, valid_scale))
     dls = dblock.dataloaders(r.items, path=r.path, bs=bs, **kwargs)
     dls.audit = r
     return dls
@@ -92,7 +102,7 @@ def regex_dls(path:Path|str, # folder of images
     r = audit_images(path, get_y=get_y, splitter=RandomSplitter(valid_pct, seed=seed), **(audit or {}))
     return _dls(r, get_y, **kwargs)
 
-# %% ../nbs/01_data.ipynb #bc866c19
+# %% ../nbs/01_data.ipynb #4d1bb94e
 @delegates(_dls, but=['r', 'get_y'])
 def folder_dls(path:Path|str, # folder holding one folder per class, or `train` and `valid` folders of those
                train:str|None=None, # name of the training folder, e.g. 'train'
@@ -108,7 +118,7 @@ def folder_dls(path:Path|str, # folder holding one folder per class, or `train` 
     r = audit_images(path, get_y=parent_label, splitter=splitter, folders=[train, valid] if train else None, **(audit or {}))
     return _dls(r, parent_label, **kwargs)
 
-# %% ../nbs/01_data.ipynb #4d1bb94e
+# %% ../nbs/01_data.ipynb #522b1ce2
 def _to_folders(src:Path, dest:Path|str, split:tuple|None=None)->Path:
     "Copy the digit files of `src` into class folders under `dest`, every fifth into `split[1]` if given"
     for i, f in enumerate(sorted(Path(src).ls(file_exts='.png'))):
@@ -117,20 +127,20 @@ def _to_folders(src:Path, dest:Path|str, split:tuple|None=None)->Path:
         shutil.copy(f, d)
     return Path(dest)
 
-# %% ../nbs/01_data.ipynb #9ec108b5
+# %% ../nbs/01_data.ipynb #736a30dd
 def _col(df:pd.DataFrame, c:int|str)->pd.Series:
     "Column `c` of `df`, by position or by name, or an error naming the columns it has"
     if isinstance(c, int) and c < len(df.columns): return df.iloc[:, c]
     if c in df.columns: return df[c]
     raise ValueError(f"no column {c!r} in the table (its columns are {', '.join(map(str, df.columns))}): pass the right `fn_col`, `label_col` or `valid_col`")
 
-# %% ../nbs/01_data.ipynb #fb7a8045
+# %% ../nbs/01_data.ipynb #1658f0ba
 class _Labels:
     "A labeller that looks files up in the dict `labels` (None for a file it lacks)"
     def __init__(self, labels:dict): self.labels = labels
     def __call__(self, f): return self.labels.get(Path(f))
 
-# %% ../nbs/01_data.ipynb #736a30dd
+# %% ../nbs/01_data.ipynb #c09edb56
 @delegates(_dls, but=['r', 'get_y'])
 def df_dls(df:pd.DataFrame, # one row per image
            path:Path|str='.', # folder the file names are relative to
@@ -153,7 +163,7 @@ def df_dls(df:pd.DataFrame, # one row per image
     r = audit_images(path, files=files, get_y=get_y, splitter=splitter, **(audit or {}))
     return _dls(r, get_y, **kwargs)
 
-# %% ../nbs/01_data.ipynb #1658f0ba
+# %% ../nbs/01_data.ipynb #aefce7b9
 @delegates(df_dls)
 def csv_dls(path:Path|str, # folder of the CSV file and the images
             csv_fname:str='labels.csv', # the CSV file, relative to `path`
@@ -166,17 +176,18 @@ def csv_dls(path:Path|str, # folder of the CSV file and the images
     if not f.exists(): raise FileNotFoundError(f"{f} does not exist: pass the CSV's name as `csv_fname`")
     return df_dls(pd.read_csv(f, delimiter=delimiter, header=header), path, **kwargs)
 
-# %% ../nbs/01_data.ipynb #75faa90b
+# %% ../nbs/01_data.ipynb #dbeec4ee
 TUTORIAL_DATA = dict(
     pets=(URLs.PETS, 'images'),  # regex labels: regex_dls(path)
     flowers=('https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz', ''),  # folder_dls(path)
     flowers102=(URLs.FLOWERS, ''),  # jpg/ and train.txt/valid.txt/test.txt of file names and labels: csv_dls(path, 'train.txt', ...)
     hotdog=('http://d2l-data.s3-accelerate.amazonaws.com/hotdog.zip', ''),  # folder_dls(path, 'train', 'test')
     hymenoptera=('https://download.pytorch.org/tutorial/hymenoptera_data.zip', ''),  # two classes: folder_dls(path, 'train', 'val')
+    cats_dogs=('https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip', ''),  # Keras: folder_dls(path, 'train', 'validation')
 )
 
-# %% ../nbs/01_data.ipynb #82fbeb5e
-def tutorial_data(name:str, # one of `TUTORIAL_DATA`: 'pets', 'flowers', 'flowers102', 'hotdog', 'hymenoptera'
+# %% ../nbs/01_data.ipynb #b64e4648
+def tutorial_data(name:str, # one of `TUTORIAL_DATA`: 'pets', 'flowers', 'flowers102', 'hotdog', 'hymenoptera', 'cats_dogs'
                  )->Path:
     "Download (once) the dataset of the tutorial `name` with `untar_data`, and return the folder of its images"
     if name not in TUTORIAL_DATA: raise ValueError(f"unknown dataset {name!r}: pick one of {', '.join(TUTORIAL_DATA)}")
@@ -184,4 +195,57 @@ def tutorial_data(name:str, # one of `TUTORIAL_DATA`: 'pets', 'flowers', 'flower
     try: return untar_data(url)/sub
     except OSError as e:  # urllib's URLError is an OSError
         raise ConnectionError(f"could not download the {name} dataset from {url} ({e}): this machine looks offline; "
-                              "use a stand-in dataset such as `make_digits()`") from None
+                              f"use the stand-in `make_standin({name!r})`") from None
+
+# %% ../nbs/01_data.ipynb #ad36f5db
+_STANDINS = dict(  # class name: digit, and the real dataset's (train, held-out) folders
+    pets=(dict(Abyssinian=0, Bengal=1, Birman=2, Bombay=3, British_Shorthair=4, basset_hound=5, beagle=6,
+               great_pyrenees=7, pug=8, samoyed=9), None),
+    flowers=(dict(daisy=0, dandelion=1, roses=2, sunflowers=3, tulips=4), None),
+    hotdog=({'hotdog': 7, 'not-hotdog': 1}, ('train', 'test')),
+    hymenoptera=(dict(ants=3, bees=8), ('train', 'val')),
+    cats_dogs=(dict(cats=6, dogs=9), ('train', 'validation')),
+)
+
+def _standin_path(name:str, cls:str, i:int, j:int)->Path:
+    "Where image `i` (the `j`th of class `cls`) goes in the stand-in for `name`"
+    split = _STANDINS[name][1]
+    if name == 'pets': return Path('images')/f'{cls}_{i}.jpg'
+    return (Path(split[j%5 == 0]) if split else Path())/cls/f'{i:04d}.jpg'
+
+def _write_standin(dest:Path, name:str, size:int):
+    "Write the digits of each class of `name`'s stand-in into `dest` as `size`-pixel RGB JPEGs"
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    for cls, t in _STANDINS[name][0].items():
+        for j, i in enumerate(np.flatnonzero(d.target == t)):
+            f = dest/_standin_path(name, cls, i, j)
+            f.parent.mkdir(parents=True, exist_ok=True)
+            im = Image.fromarray((d.images[i]*255/16).round().astype(np.uint8), mode='L')
+            im.resize((size, size), Image.BILINEAR).convert('RGB').save(f, quality=95)
+
+# %% ../nbs/01_data.ipynb #83fbc0c0
+def make_standin(name:str, # a tutorial dataset with a stand-in: 'pets', 'flowers', 'hotdog', 'hymenoptera', 'cats_dogs'
+                 dest:Path|str|None=None, # folder to create; default `tl_home('standin', name)`
+                 size:int=64, # side of the JPEG files, in pixels
+                )->Path:
+    "Write (once) digits in the layout of the tutorial dataset `name`, and return the folder `tutorial_data(name)` would"
+    if name not in _STANDINS: raise ValueError(f"no stand-in for {name!r}: pick one of {', '.join(_STANDINS)}")
+    dest = _create_once(Path(dest or tl_home('standin', name)), partial(_write_standin, name=name, size=size))
+    return dest/TUTORIAL_DATA[name][1]
+
+# %% ../nbs/01_data.ipynb #da122b78
+def tutorial_setup(name:str, # the tutorial's dataset, a key of `TUTORIAL_DATA`
+                   arch='resnet34', # the tutorial's architecture
+                   size:int=224, # the tutorial's image size
+                   offline:bool|None=None, # True: the stand-in; False: the real data or an error; None: the stand-in if the download fails
+                   standin_size:int=48, # image size for the stand-in
+                  )->AttrDict:
+    "`path`, `arch`, `size` and `num_workers` for the tutorial on `name`: the real ones, or offline a stand-in and EfficientNet-Lite0"
+    if not offline:
+        try: return AttrDict(path=tutorial_data(name), arch=arch, size=size, standin=False, num_workers=None)
+        except ConnectionError as e:
+            if offline is False: raise
+            print(f"Offline ({name} did not download): using make_standin({name!r}) and the bundled efficientnet_lite0 at {standin_size} px")
+    # worker processes cost more than they save on small images
+    return AttrDict(path=make_standin(name), arch='efficientnet_lite0', size=standin_size, standin=True, num_workers=0)

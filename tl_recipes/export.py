@@ -18,11 +18,12 @@ __all__ = ['export_model', 'TransferModel', 'load_model', 'predict_folder']
 
 # %% ../nbs/05_export.ipynb #af26d50b
 def _sizes(dls)->tuple:
-    "The item size (presize) and final size of `dls`'s validation transforms"
+    "The item size (presize), final size and validation centre crop (`valid_scale`) of `dls`'s validation transforms"
     rs = dls.valid.after_item.fs.filter(risinstance(Resize))
     final = dls.valid.after_batch.fs.filter(lambda t: getattr(t, 'size', None) is not None)
+    crop = dls.valid.after_batch.fs.filter(risinstance(RandomResizedCropGPU))
     presize = tuplify(rs[0].size)[0] if rs else None
-    return presize, tuplify(final[-1].size)[0] if final else presize
+    return presize, tuplify(final[-1].size)[0] if final else presize, crop[0].valid_scale if crop else 1.
 
 def _stats(dls)->list:
     "Mean and std of `dls`'s `Normalize`, as lists"
@@ -43,8 +44,9 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
                 )->Path:
     "Save `learn`'s weights as safetensors and its architecture, classes and preprocessing as JSON in the folder `path`"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    presize, size = _sizes(learn.dls)
-    meta = dict(arch=learn.arch_name, head=getattr(learn, 'head_name', 'fastai'), vocab=list(map(str, learn.dls.vocab)), presize=presize, size=size,
+    presize, size, valid_scale = _sizes(learn.dls)
+    meta = dict(arch=learn.arch_name, head=getattr(learn, 'head_name', 'fastai'), vocab=list(map(str, learn.dls.vocab)),
+                presize=presize, size=size, valid_scale=valid_scale,
                 stats=_stats(learn.dls), versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
     tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}-', dir=path.parent))
     save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()}, tmp/'model.safetensors')
@@ -64,12 +66,13 @@ def _rgb(img, size:int|None=None)->Image.Image:
 # %% ../nbs/05_export.ipynb #794e7090
 class TransferModel:
     "A model rebuilt by `load_model`: `predict` takes a path, a PIL image or an array"
-    def __init__(self, model:nn.Module, vocab:list, presize:int, size:int, stats:list|None):
+    def __init__(self, model:nn.Module, vocab:list, presize:int, size:int, stats:list|None, valid_scale:float=1.):
         self.model = model.eval().to(memory_format=torch.channels_last)  # 1.3-2x faster on CPU (bench/predict.py)
-        self.vocab, self.presize, self.size, self.stats = vocab, presize, size, stats
+        self.vocab, self.presize, self.size, self.stats, self.valid_scale = vocab, presize, size, stats, valid_scale
         norm = [T.Normalize(*stats)] if stats else []
+        crop = [T.CenterCrop(int(presize*valid_scale))] if valid_scale != 1 else []  # as fastai's `RandomResizedCropGPU` does
         self.item_tfm = T.Compose([T.Resize(presize), T.CenterCrop(presize), T.ToTensor()])
-        self.batch_tfm = T.Compose([T.Resize(size, antialias=False), *norm])
+        self.batch_tfm = T.Compose([*crop, T.Resize(size, antialias=False), *norm])
 
     def probs(self, img)->Tensor:
         "Class probabilities of `img` (a path, a PIL image or an array), in the order of `vocab`"
@@ -106,9 +109,9 @@ def load_model(path:Path|str, # folder written by `export_model`
     except RuntimeError as e:
         raise ValueError(f"the weights in {path/'model.safetensors'} do not fit `{meta['arch']}` with "
                          f"{len(meta['vocab'])} classes as {path/'model.json'} says: {str(e).splitlines()[1].strip()}") from e
-    return TransferModel(model, meta['vocab'], meta['presize'], meta['size'], meta['stats'])
+    return TransferModel(model, meta['vocab'], meta['presize'], meta['size'], meta['stats'], meta.get('valid_scale', 1.))
 
-# %% ../nbs/05_export.ipynb #a7f0096d
+# %% ../nbs/05_export.ipynb #5bd58ea6
 def _load_item(model:TransferModel, f:Path):
     "The item tensor of the image `f` for `model`, or the error that reading it raised"
     try: return model.item_tfm(_rgb(f, model.presize)), ''
@@ -125,7 +128,7 @@ def _rows(model:TransferModel, files:list, items:list, k:int)->list:
                        top_k='; '.join(f'{model.vocab[int(c)]} {v:.4f}' for v, c in zip(top.values, top.indices)))
     return rows
 
-# %% ../nbs/05_export.ipynb #265833f6
+# %% ../nbs/05_export.ipynb #778aab14
 def _write_csv(df:pd.DataFrame, csv:Path):
     "Write `df` to `csv` through a temporary file, so that `csv` is either the old file or the whole new one"
     csv = Path(csv); csv.parent.mkdir(parents=True, exist_ok=True)
@@ -151,7 +154,7 @@ def predict_folder(model:TransferModel, # from `load_model`
     if csv: _write_csv(df, csv)
     return df
 
-# %% ../nbs/05_export.ipynb #5077631e
+# %% ../nbs/05_export.ipynb #4f8b988c
 @patch
 def learner(self:TransferModel, dls:DataLoaders, # built like the training data (same `size`, `presize`)
             **kwargs # passed to `Learner`, e.g. `metrics`

@@ -97,7 +97,7 @@ def interp_report(learn:Learner, # a trained learner
     acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png']
     page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables)
     files.append(_write_text(out/'report.html', page))
-    if in_notebook():
+    if in_ipython():  # Jupyter, and the shell nbdev_test and the docs build run notebooks in
         from IPython.display import HTML, display
         display(HTML(page))
     return dict(tables, confusion=cm, accuracy=acc, files=files)

@@ -11,7 +11,7 @@ import pandas as pd
 from .core import *
 
 # %% auto #0
-__all__ = ['dense_head', 'create_transfer_model', 'BodyBnFreeze', 'transfer_learner', 'param_report']
+__all__ = ['dense_head', 'linear_head', 'create_transfer_model', 'BodyBnFreeze', 'transfer_learner', 'param_report']
 
 # %% ../nbs/02_learner.ipynb #62814893
 _TV_ARCHS = dict(resnet18=resnet18, resnet34=resnet34, resnet50=resnet50, resnet101=resnet101, vgg16_bn=vgg16_bn)
@@ -34,24 +34,30 @@ def dense_head(nf:int, # features out of the body
     return nn.Sequential(nn.AdaptiveAvgPool2d(1), Flatten(), nn.Dropout(p), nn.Linear(nf, hidden), nn.ReLU(inplace=True),
                          nn.Dropout(p), nn.Linear(hidden, n_out))
 
+def linear_head(nf:int, # features out of the body
+                n_out:int, # number of classes
+               )->nn.Sequential:
+    "The PyTorch tutorial's new final layer: global average pooling and one dense layer of `n_out`, as a ResNet's `fc`"
+    return nn.Sequential(nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(nf, n_out))
+
 # %% ../nbs/02_learner.ipynb #d0f8648c
-_HEADS = ('fastai', 'dense')
+_HEADS = dict(fastai=create_head, dense=dense_head, linear=linear_head)
 
 def _n_features(body)->int: return num_features_model(nn.Sequential(*body.children()))
 
 def create_transfer_model(arch='efficientnet_lite0', # 'efficientnet_lite0', a torchvision name or function, or a timm name
                           n_out:int=2, # number of classes
                           pretrained:bool=True, # load ImageNet weights into the body
-                          head:str='fastai', # 'fastai' (`create_head`) or 'dense' (`dense_head`, the flowers tutorial's)
+                          head:str='fastai', # 'fastai' (`create_head`), 'dense' (`dense_head`) or 'linear' (`linear_head`)
                           **kwargs # passed to fastai's `create_head`
                          )->nn.Sequential:
     "`nn.Sequential(body, head)` for `arch` with a new `head` of `n_out` outputs, the layout fastai's `vision_learner` builds"
-    if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {_HEADS}")
+    if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {tuple(_HEADS)}")
     a = _resolve(arch)
     if a == 'efficientnet_lite0': model = nn.Sequential(efficientnet_lite0(pretrained), create_head(1280, n_out, **kwargs))
     elif isinstance(a, str): model = create_timm_model(a, n_out, default_split, pretrained, **kwargs)[0]
     else: model = create_vision_model(a, n_out, pretrained=pretrained, **kwargs)
-    if head == 'dense': model[1] = dense_head(_n_features(model[0]), n_out)
+    if head != 'fastai': model[1] = _HEADS[head](_n_features(model[0]), n_out)
     apply_init(model[1])
     return model
 
@@ -111,7 +117,7 @@ def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
                      pretrained:bool=True, # ImageNet weights in the body
                      metrics=accuracy, # passed to `Learner`
                      bn_freeze:bool=True, # keep the body's BatchNorm in inference mode (`BodyBnFreeze`), frozen with the body
-                     head:str='fastai', # 'fastai' or 'dense' (the flowers tutorial's head)
+                     head:str='fastai', # 'fastai', 'dense' (the flowers tutorial's head) or 'linear' (a new final layer)
                      weights:Path|str|None=None, # a local weights file for `arch`'s body (offline), instead of downloading
                      **kwargs # passed to `Learner`
                     )->Learner:
@@ -123,10 +129,10 @@ def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
         learn = Learner(dls, model, splitter=default_split, metrics=metrics, train_bn=not bn_freeze, **kwargs)
     else:
         if pretrained: _check_download(arch)
-        if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {_HEADS}")
+        if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {tuple(_HEADS)}")
         learn = vision_learner(dls, _resolve(arch), pretrained=pretrained, metrics=metrics, train_bn=not bn_freeze, **kwargs)
-        if head == 'dense':  # vision_learner may have built an optimizer already: rebuild it with the new head
-            learn.model[1], learn.opt = dense_head(_n_features(learn.model[0]), dls.c).to(dls.device), None
+        if head != 'fastai':  # vision_learner may have built an optimizer already: rebuild it with the new head
+            learn.model[1], learn.opt = _HEADS[head](_n_features(learn.model[0]), dls.c).to(dls.device), None
     if weights: _load_body(learn.model[0], weights)
     if bn_freeze: learn.add_cb(BodyBnFreeze())
     learn.arch_name, learn.head_name = _arch_name(arch), head

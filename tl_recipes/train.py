@@ -40,7 +40,7 @@ def find_lr(learn:Learner, # the learner to probe; its weights are restored afte
     lrs, losses = rec.lrs[:-1] or rec.lrs, rec.losses[:-1] or rec.losses  # the last point is past divergence
     if plot:
         rec.plot_lr_find()
-        _save_fig(plot)
+        _save_fig(plot, close=not in_ipython())
     return dict(valley=valley or _lowest_lr(lrs, losses), worse=_worse_lr(lrs, losses))
 
 # %% ../nbs/03_train.ipynb #6519b627
@@ -52,31 +52,40 @@ def _head_cut(head:nn.Module)->int:
                      "builds; pass `cached=False` to train this head on the frozen body instead")
 
 # %% ../nbs/03_train.ipynb #d4ef5552
+def _feature_array(n:int, nf:int, fname:Path|None)->Tensor:
+    "An empty float tensor of `n` rows of `nf`: in memory, or memory-mapped to the `.npy` file `fname`"
+    if fname is None: return torch.empty(n, nf)
+    Path(fname).parent.mkdir(parents=True, exist_ok=True)
+    return torch.from_numpy(np.lib.format.open_memmap(fname, mode='w+', dtype=np.float32, shape=(n, nf)))
+
 def body_features(learn:Learner, # a learner whose model is `nn.Sequential(body, head)`
                   dl:DataLoader, # the images, with their labels
+                  fname:Path|str|None=None, # a `.npy` file to hold the features, memory-mapped, for sets larger than memory
                  )->tuple:
-    "Pooled activations of `learn`'s body over `dl`, with the targets, computed once in inference mode"
+    "Pooled activations of `learn`'s body over `dl` (kept in `fname` if given), with the targets, computed once in inference mode"
     cut = _head_cut(learn.model[1])
     m = nn.Sequential(learn.model[0], *learn.model[1][:cut]).eval()
-    xs, ys = [], []
+    xs, ys, i = None, [], 0
     with torch.no_grad():
-        for xb, yb in (progress_bar(dl, leave=False) if hasattr(learn, 'progress') else dl): xs.append(m(xb).cpu()); ys.append(yb.cpu())
-    return torch.cat(xs), torch.cat(ys)
+        for xb, yb in (progress_bar(dl, leave=False) if hasattr(learn, 'progress') else dl):
+            x = m(xb).cpu()
+            if xs is None: xs = _feature_array(dl.n, x.shape[1], fname)
+            xs[i:i+len(x)] = x; i += len(x); ys.append(yb.cpu())
+    return xs[:i], torch.cat(ys)
 
-# %% ../nbs/03_train.ipynb #8a998a39
-def _train_features(learn, n_aug):
-    "Body features of the training set: once as in validation, then `n_aug` augmented passes"
-    dls = learn.dls
-    feats = [body_features(learn, dls.test_dl(dls.train_ds.items, with_labels=True))]
-    feats += [body_features(learn, dls.train.new(shuffle=False, drop_last=False)) for _ in range(n_aug)]
-    return torch.cat([x for x, _ in feats]), torch.cat([y for _, y in feats])
+# %% ../nbs/03_train.ipynb #a8f15b92
+def _train_features(learn, n_aug, folder=None)->list:
+    "Body features of the training set, once as in validation then `n_aug` augmented passes, each kept in `folder` if given"
+    dls, f = learn.dls, lambda i: folder and Path(folder)/f'train_{i}.npy'
+    feats = [body_features(learn, dls.test_dl(dls.train_ds.items, with_labels=True), f(0))]
+    return feats + [body_features(learn, dls.train.new(shuffle=False, drop_last=False), f(i+1)) for i in range(n_aug)]
 
-def _feature_dls(trn, val, bs, device):
-    "`DataLoaders` over cached (features, target) pairs"
-    return DataLoaders(DataLoader(list(zip(*trn)), bs=bs, shuffle=True, drop_last=True),
-                       DataLoader(list(zip(*val)), bs=bs), device=device)
+def _feature_dls(trn:list, val:tuple, bs, device):
+    "`DataLoaders` over cached (features, target) pairs: the passes in `trn`, and `val`"
+    return DataLoaders(DataLoader(torch.utils.data.ConcatDataset([torch.utils.data.TensorDataset(*p) for p in trn]), bs=bs, shuffle=True, drop_last=True),
+                       DataLoader(torch.utils.data.TensorDataset(*val), bs=bs), device=device)
 
-# %% ../nbs/03_train.ipynb #b67e1b91
+# %% ../nbs/03_train.ipynb #5dbd4a48
 def _interruptible(learn:Learner, fit:callable, cbs:list):
     "Run `fit`; on `KeyboardInterrupt` close the CSV logs in `cbs`, load the best weights saved so far, and re-raise"
     try: fit()
@@ -86,7 +95,7 @@ def _interruptible(learn:Learner, fit:callable, cbs:list):
             if isinstance(cb, SaveModelCallback) and (learn.path/learn.model_dir/f'{cb.fname}.pth').exists(): learn.load(cb.fname, with_opt=False)
         raise
 
-# %% ../nbs/03_train.ipynb #a8f15b92
+# %% ../nbs/03_train.ipynb #3bf30e99
 def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                epochs:int=10, # epochs of `fit_one_cycle` on the cached features
                lr:float|None=None, # learning rate; default: `find_lr`'s valley on the cached features
@@ -94,9 +103,11 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                plot:Path|str|None=None, # where to save the `lr_find` plot
                cbs=None, # callbacks for the `fit_one_cycle` on the features, e.g. `CSVLogger`
                keep_best:bool=True, # end on the epoch with the lowest valid loss
+               on_disk:Path|str|None=None, # folder for the features as memory-mapped `.npy` files, for sets larger than memory
               )->float:
     "Train the head of `learn` for `epochs` with `fit_one_cycle` on body features computed once; return the rate used"
-    trn, val = _train_features(learn, n_aug), body_features(learn, learn.dls.valid)
+    trn = _train_features(learn, n_aug, on_disk)
+    val = body_features(learn, learn.dls.valid, on_disk and Path(on_disk)/'valid.npy')
     head = learn.model[1][_head_cut(learn.model[1]):]
     hl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), head, loss_func=learn.loss_func,
                  metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir)
@@ -106,7 +117,7 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
     _interruptible(hl, lambda: hl.fit_one_cycle(epochs, lr, cbs=cbs), cbs)
     return lr
 
-# %% ../nbs/03_train.ipynb #65bcccc6
+# %% ../nbs/03_train.ipynb #2e881678
 def unfrozen_lrs(lr_frozen:float, # the frozen stage's learning rate
                  lr_worse:float, # where the loss gets worse in `lr_find` after unfreezing (`find_lr`'s `worse`)
                  lr_mult:float=10, # how many times lower the body's rate is than the head's
@@ -115,7 +126,7 @@ def unfrozen_lrs(lr_frozen:float, # the frozen stage's learning rate
     hi = min(lr_frozen/2, lr_worse/4)
     return slice(hi/lr_mult, hi)
 
-# %% ../nbs/03_train.ipynb #42238606
+# %% ../nbs/03_train.ipynb #98770046
 def _keep_best(learn, fname='best')->SaveModelCallback:
     "A `SaveModelCallback` on valid loss whose best so far is `learn` as it is now, saved under `fname`"
     cb = SaveModelCallback(monitor='valid_loss', fname=fname, reset_on_fit=False)
@@ -142,7 +153,7 @@ def fit_unfrozen(learn:Learner, # a learner whose head is trained
     _interruptible(learn, lambda: learn.fit_one_cycle(epochs, lr_max, cbs=cbs), cbs)
     return lr_max
 
-# %% ../nbs/03_train.ipynb #a798cb0b
+# %% ../nbs/03_train.ipynb #81eed2c5
 def fit_head_mult(learn:Learner, # a learner from `transfer_learner`
                   epochs:int=5, # epochs of plain `fit`
                   lr:float=5e-5, # the body's rate
@@ -160,19 +171,20 @@ def fit_head_mult(learn:Learner, # a learner from `transfer_learner`
     _interruptible(learn, lambda: learn.fit(epochs, lrs, wd=wd, cbs=cbs), cbs)
     return lrs
 
-# %% ../nbs/03_train.ipynb #81eed2c5
+# %% ../nbs/03_train.ipynb #3df08cb2
 def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or `learn.frozen_log`
                 fname:Path|str|None=None, # where to save the figure
                ):
-    "Plot train and valid loss, and the valid metrics, per epoch of the fit recorded by `rec`; save to `fname` if given"
+    "Plot the losses and the metrics per epoch of the fit recorded by `rec`; save to `fname` if given; return the figure"
     names, vals = rec.metric_names[1:-1], np.array(rec.values, dtype=float)
     epochs = np.arange(1, len(vals)+1)
     fig, (l, r) = plt.subplots(1, 2, figsize=(10, 4))
     for i, n in enumerate(names): (l if 'loss' in n else r).plot(epochs, vals[:, i], marker='o', label=n)
     for ax, t in ((l, 'loss'), (r, 'metrics')): ax.set(xlabel='epoch', title=t); ax.legend()
-    return _save_fig(fname, fig) if fname else fig
+    if fname: _save_fig(fname, fig, close=not in_ipython())
+    return fig
 
-# %% ../nbs/03_train.ipynb #fd36315a
+# %% ../nbs/03_train.ipynb #a589301f
 def _valid_metrics(learn)->dict:
     "Validation loss and metrics of `learn`, by name"
     vals = learn.validate()

@@ -1,0 +1,35 @@
+"The documentation site, built offline by `tools/build_docs.py`: it executes every tutorial (their accuracy checks included)."
+import os, re, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).parent.parent
+TUTORIALS = {'10_digits_demo': 3, '11_pets': 4, '12_flowers': 2, '13_hotdog': 3, '14_two_class': 1, '15_features': 1}
+FIG = 'src="data:image/png;base64,'
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    "Build the site into a temporary folder; return it with the build's output"
+    dest = tmp_path_factory.mktemp('site')
+    p = subprocess.run([sys.executable, ROOT/'tools'/'build_docs.py', '--dest', dest], cwd=ROOT, capture_output=True,
+                       text=True, timeout=1800, env=dict(os.environ, MPLBACKEND='Agg'))
+    assert p.returncode == 0, (p.stdout + p.stderr)[-4000:]
+    return dest, p.stdout
+
+@pytest.mark.parametrize('name', TUTORIALS)
+def test_tutorial_page(site, name):
+    dest, out = site
+    page = (dest/f'{name}.html').read_text()
+    assert re.search(rf'^{name}\.html\s+executed', out, re.M), out
+    assert page.count(FIG) >= TUTORIALS[name], f'{name}: {page.count(FIG)} figures'
+    assert 'Tutorial:' in page and 'What you should see' in page and 'Traceback' not in page
+    assert '#| ' not in page and 'git+https://github.com/tl-recipes/tl_recipes' in page  # directives stripped; the install cell shown
+
+def test_index_links_every_page(site):
+    dest, _ = site
+    pages = sorted(p.name for p in dest.glob('*.html'))
+    nbs = sorted(p.stem for p in (ROOT/'nbs').glob('*.ipynb'))
+    assert pages == sorted('index.html' if n == 'index' else f'{n}.html' for n in nbs)
+    index = (dest/'index.html').read_text()
+    for n in TUTORIALS: assert f'href="{n}.html"' in index
+    assert 'make test' in index

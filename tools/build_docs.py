@@ -1,0 +1,85 @@
+"""Build the documentation site offline: every notebook as an HTML page, the tutorials executed first, their figures kept.
+
+`nbdev_docs` renders with Quarto, and Quarto's PyPI package (`quarto-cli`) is a source archive that downloads the Quarto
+binary from GitHub while it installs: with no network it cannot be installed. This script renders with nbconvert instead.
+The tutorials (`nbs/1*_*.ipynb`) are executed the way `nbdev_test` executes a notebook (same `CaptureShell`; cells with a
+`tst_flags` flag, `#| eval: false` or `nbdev_export()` skipped; the first failing cell stops the build with its traceback),
+and the executed copies, figures included, become their pages. The other notebooks are rendered as committed.
+`#| hide` cells are left out of the pages; directive lines are removed from the code shown.
+
+Run: python tools/build_docs.py [--dest _docs] [--only GLOB]      (exit status 1 when a tutorial fails)
+"""
+import argparse, html, json, re, sys, time
+from pathlib import Path
+import nbformat
+from nbconvert import HTMLExporter
+from execnb.shell import CaptureShell
+from fastcore.xtras import working_directory
+from nbdev.config import get_config
+from nbdev.process import NBProcessor
+from nbdev.frontmatter import FrontmatterProc
+
+TUTORIAL = re.compile(r'^1\d_')
+
+def _skip(cell, flags:set)->bool:
+    "Whether `nbdev_test` would skip `cell`"
+    if cell.cell_type != 'code' or 'nbdev_export'+'(' in cell.source: return True
+    direc = getattr(cell, 'directives_', {}) or {}
+    return direc.get('eval:', [''])[0].lower() == 'false' or bool(flags & direc.keys())
+
+def execute(fn:Path, flags:set):
+    "Run the notebook `fn` as `nbdev_test` does and return it with its outputs; raise with the traceback if a cell fails"
+    nb = NBProcessor(fn, procs=FrontmatterProc, process=True).nb
+    k = CaptureShell(fn)
+    try:
+        with working_directory(fn.parent): k.run_all(nb, exc_stop=True, preproc=lambda c: _skip(c, flags))
+    except Exception: raise RuntimeError(f'{fn.name} failed:\n{k.prettytb(fname=fn)}') from None
+    return nb
+
+def _page_cells(nb)->list:
+    "The cells of `nb` a reader sees: no `#| hide` cells, no directive lines"
+    cells = []
+    for c in nb.cells:
+        direc = getattr(c, 'directives_', {}) or {}
+        if 'hide' in direc or 'nbdev_export'+'(' in c.source: continue
+        c = {k: v for k, v in dict(c).items() if not k.endswith('_')}
+        c['source'] = '\n'.join(l for l in c['source'].splitlines() if not l.startswith('#|')).strip('\n')
+        cells.append(c)
+    return cells
+
+def render(nb, title:str, nav:str)->str:
+    "HTML of the notebook `nb`, with the site's navigation `nav` on top"
+    d = dict(nbformat=4, nbformat_minor=5, metadata=dict(nb.get('metadata', {})), cells=_page_cells(nb))
+    d = nbformat.reads(json.dumps(d), as_version=4)  # as read from disk: multi-line outputs joined, the schema's types
+    body, _ = HTMLExporter(template_name='lab').from_notebook_node(d, resources=dict(metadata=dict(name=title)))
+    return re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + nav, body, count=1)
+
+def _title(nb, default:str)->str:
+    "The H1 title of the notebook `nb`"
+    for c in nb.cells:
+        m = re.match(r'# (.+)', c.source) if c.cell_type == 'markdown' else None
+        if m: return m.group(1).strip()
+    return default
+
+def main(dest:str='_docs', only:str='*.ipynb'):
+    cfg = get_config()
+    nbs = sorted(p for p in Path(cfg.nbs_path).glob(only) if not p.name.startswith(('_', '.')))
+    flags = set(cfg.get('tst_flags', '').split())
+    dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
+    page = lambda p: 'index.html' if p.stem == 'index' else f'{p.stem}.html'
+    nav = ('<nav style="padding:8px 16px;border-bottom:1px solid #ddd;font-family:sans-serif;font-size:14px">'
+           + ' · '.join(f'<a href="{page(p)}">{html.escape(p.stem)}</a>' for p in nbs) + '</nav>')
+    for p in nbs:
+        t = time.time()
+        run = bool(TUTORIAL.match(p.name))
+        nb = execute(p.resolve(), flags) if run else NBProcessor(p, procs=FrontmatterProc, process=True).nb
+        (dest/page(p)).write_text(render(nb, _title(nb, p.stem), nav))
+        print(f"{page(p):<28} {'executed' if run else 'rendered'} in {time.time()-t:.0f} s", flush=True)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--dest', default='_docs', help='folder for the HTML pages')
+    ap.add_argument('--only', default='*.ipynb', help='glob of the notebooks to build')
+    a = ap.parse_args()
+    try: main(a.dest, a.only)
+    except RuntimeError as e: sys.exit(str(e))
