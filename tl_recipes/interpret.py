@@ -8,7 +8,7 @@ import base64, html, os
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
-from .core import _save_fig
+from .core import _save_fig, _atomic_write
 
 # %% auto #0
 __all__ = ['interp_report']
@@ -64,11 +64,6 @@ def _html_page(title:str, accuracy:float, figs:list, tables:dict, n_items:int=50
     style = 'body{font-family:sans-serif;max-width:60em;margin:auto} table{border-collapse:collapse} td,th{padding:2px 8px;border:1px solid #ccc}'
     return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head><body>{"".join(parts)}</body></html>'
 
-def _write_text(f:Path, text:str)->Path:
-    "Write `text` to `f` through a temporary file, so that `f` is the old or the whole new text"
-    tmp = f.with_name(f'.{f.name}.tmp-{os.getpid()}'); tmp.write_text(text); os.replace(tmp, f)
-    return f
-
 # %% ../nbs/04_interpret.ipynb #2c9df05f
 def interp_report(learn:Learner, # a trained learner
                   out:Path|str='report', # folder for the figures and the CSVs
@@ -96,7 +91,7 @@ def interp_report(learn:Learner, # a trained learner
         df.to_csv(out/f'{name}.csv', index=name == 'per_class'); files.append(out/f'{name}.csv')
     acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png']
     page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables)
-    files.append(_write_text(out/'report.html', page))
+    files.append(_atomic_write(out/'report.html', lambda t: t.write_text(page)))
     if in_ipython():  # Jupyter, and the shell nbdev_test and the docs build run notebooks in
         from IPython.display import HTML, display
         display(HTML(page))
