@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_interpret.ipynb #335adbea
 from __future__ import annotations
-import base64, html, os
+import base64, html
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
