@@ -8,7 +8,8 @@ Same backbone (EfficientNet-Lite0, ImageNet weights, bundled), same images, same
   5 epochs, keeping the best epoch's weights;
 - the frozen stage alone, both ways, for the same number of epochs: fastai's `fit_one_cycle` on the frozen learner against
   `fit_frozen` on cached features (`n_aug=0`: one pass of the body over the training set; and `n_aug=2`, the default);
-- `fine_tune_recipe` (cached frozen stage, `n_aug=0`, then the unfrozen rule), with 0 and with 3 unfrozen epochs.
+- `fine_tune_recipe` (cached frozen stage, `n_aug=0`, then the unfrozen rule), with 0 and with 3 unfrozen epochs: the body's
+  last stage on cached activations (the default, `unfreeze='last'`), and the whole body (`unfreeze='all'`).
 Datasets: the embedded digits at 64 px, and 800 photo patches the script cuts from scikit-learn's two sample photos
 (8 classes: photo and quadrant). Prints accuracy and wall time of each, and the ratios the README quotes.
 Run: .venv/bin/python bench/recipe.py [frozen_epochs]
@@ -85,9 +86,9 @@ def frozen_cached(path, epochs, n_aug=0):
     learn = learner(path)
     return learn, timed(lambda: fit_frozen(learn, epochs, n_aug=n_aug))
 
-def recipe(path, frozen_epochs, unfrozen_epochs):
+def recipe(path, frozen_epochs, unfrozen_epochs, unfreeze='last'):
     learn = learner(path)
-    return learn, timed(lambda: fine_tune_recipe(learn, frozen_epochs, unfrozen_epochs, out=tempfile.mkdtemp(), n_aug=0))
+    return learn, timed(lambda: fine_tune_recipe(learn, frozen_epochs, unfrozen_epochs, out=tempfile.mkdtemp(), n_aug=0, unfreeze=unfreeze))
 
 def acc(learn): return float(learn.validate()[1])
 
@@ -100,14 +101,15 @@ def bench(name, path, frozen_epochs):
                      ('lesson 1: fit_one_cycle(4), unfreeze, lr_find, fit_one_cycle(2)', lambda: lesson1(path)),
                      ('PyTorch loop, frozen body, SGD, 5 epochs, best kept', lambda: torch_loop(path)),
                      (f'fine_tune_recipe({frozen_epochs}, 0)', lambda: recipe(path, frozen_epochs, 0)),
-                     (f'fine_tune_recipe({frozen_epochs}, 3)', lambda: recipe(path, frozen_epochs, 3))]:
+                     (f'fine_tune_recipe({frozen_epochs}, 3)', lambda: recipe(path, frozen_epochs, 3)),
+                     (f"fine_tune_recipe({frozen_epochs}, 3, unfreeze='all')", lambda: recipe(path, frozen_epochs, 3, 'all'))]:
         learn, t = f()
         rows[label] = (acc(learn), t)
         print(f'{name:<8}{label:<66}{rows[label][0]:8.4f}{t:9.1f} s', flush=True)
     (fa, ft), (ca, ct) = list(rows.values())[:2]
     (ta, tt) = rows['fastai fine_tune(3)']
     print(f'{name}: frozen stage {ft/ct:.1f}x faster with cached features ({ca:.4f} against {fa:.4f})')
-    for k in (f'fine_tune_recipe({frozen_epochs}, 0)', f'fine_tune_recipe({frozen_epochs}, 3)'):
+    for k in (f'fine_tune_recipe({frozen_epochs}, 0)', f'fine_tune_recipe({frozen_epochs}, 3)', f"fine_tune_recipe({frozen_epochs}, 3, unfreeze='all')"):
         print(f'{name}: {k} takes {rows[k][1]/tt:.2f}x the time of fastai fine_tune(3), accuracy {rows[k][0]:.4f} against {ta:.4f}')
     return rows
 

@@ -101,7 +101,7 @@ def _run(name:str, f:callable, *args, **kwargs):
         sys.exit(1)
 
 # %% ../nbs/06_cli.ipynb #1e851a04
-def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, bar, **layout):
+def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, bar, unfreeze='last', **layout):
     "Train on `path` with the recipe, write the report and the export under `out`; return the recipe's results"
     t0, out = time.time(), Path(out)
     set_seed(seed)
@@ -109,7 +109,7 @@ def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, p
     print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: {', '.join(map(str, dls.vocab[:10]))}")
     with _bars(bar):
         learn = transfer_learner(dls, arch, pretrained=pretrained)
-        res = fine_tune_recipe(learn, frozen_epochs, unfrozen_epochs, out=out/'report')
+        res = fine_tune_recipe(learn, frozen_epochs, unfrozen_epochs, out=out/'report', unfreeze=unfreeze)
     rep = interp_report(learn, out/'report')
     export_model(learn, out/'model')
     print(f"model in {(out/'model').resolve()}, report in {(out/'report'/'report.html').resolve()}; {time.time()-t0:.0f} s")
@@ -126,6 +126,7 @@ def tl_train(path:str, # folder of images (any layout of `tl_recipes.data`)
              bs:int=64, # batch size
              frozen_epochs:int=5, # epochs on the frozen body (cached features)
              unfrozen_epochs:int=2, # epochs after unfreezing (0: frozen only)
+             unfreeze:str='last', # 'last': train the body's last stage on cached activations; 'all': the whole body
              pat:str=None, # regex on file names whose first group is the label
              train:str=None, # name of the training folder (with --valid)
              valid:str=None, # name of the validation folder (with --train)
@@ -142,7 +143,7 @@ def tl_train(path:str, # folder of images (any layout of `tl_recipes.data`)
     "Train a classifier on the images in `path` with the transfer-learning recipe; write the report and the model to `out`"
     import matplotlib; matplotlib.use('Agg')
     layout = dict(pat=pat, train=train, valid=valid, csv=csv, valid_col=valid_col, fn_col=fn_col, label_col=label_col, folder=folder, suff=suff)
-    _run('tl_train', _train, path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, sys.stdout.isatty(), **layout)
+    _run('tl_train', _train, path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, sys.stdout.isatty(), unfreeze, **layout)
 
 # %% ../nbs/06_cli.ipynb #dac07b9c
 def _predict(model, path, csv, bs, k):

@@ -52,33 +52,40 @@ def _head_cut(head:nn.Module)->int:
                      "builds; pass `cached=False` to train this head on the frozen body instead")
 
 # %% ../nbs/03_train.ipynb #d4ef5552
-def _feature_array(n:int, nf:int, fname:Path|None)->Tensor:
-    "An empty float tensor of `n` rows of `nf`: in memory, or memory-mapped to the `.npy` file `fname`"
-    if fname is None: return torch.empty(n, nf)
+def _feature_array(shape:tuple, fname:Path|None)->Tensor:
+    "An empty float tensor of `shape`: in memory, or memory-mapped to the `.npy` file `fname`"
+    if fname is None: return torch.empty(shape)
     Path(fname).parent.mkdir(parents=True, exist_ok=True)
-    return torch.from_numpy(np.lib.format.open_memmap(fname, mode='w+', dtype=np.float32, shape=(n, nf)))
+    return torch.from_numpy(np.lib.format.open_memmap(fname, mode='w+', dtype=np.float32, shape=tuple(shape)))
+
+def _activations(m:nn.Module, dl:DataLoader, fname:Path|str|None=None, progress:bool=False)->tuple:
+    "Outputs of `m` over `dl` in inference mode (kept in `fname` if given), with the targets"
+    xs, ys, i = None, [], 0
+    m.eval()
+    with torch.no_grad():
+        for xb, yb in (progress_bar(dl, leave=False) if progress else dl):
+            x = m(xb).cpu()
+            if xs is None: xs = _feature_array((dl.n, *x.shape[1:]), fname)
+            xs[i:i+len(x)] = x; i += len(x); ys.append(yb.cpu())
+    return xs[:i], torch.cat(ys)
+
+def _pooled_body(learn:Learner)->nn.Module:
+    "The body of `learn` followed by the pooling and `Flatten` of its head"
+    return nn.Sequential(learn.model[0], *learn.model[1][:_head_cut(learn.model[1])])
 
 def body_features(learn:Learner, # a learner whose model is `nn.Sequential(body, head)`
                   dl:DataLoader, # the images, with their labels
                   fname:Path|str|None=None, # a `.npy` file to hold the features, memory-mapped, for sets larger than memory
                  )->tuple:
     "Pooled activations of `learn`'s body over `dl` (kept in `fname` if given), with the targets, computed once in inference mode"
-    cut = _head_cut(learn.model[1])
-    m = nn.Sequential(learn.model[0], *learn.model[1][:cut]).eval()
-    xs, ys, i = None, [], 0
-    with torch.no_grad():
-        for xb, yb in (progress_bar(dl, leave=False) if hasattr(learn, 'progress') else dl):
-            x = m(xb).cpu()
-            if xs is None: xs = _feature_array(dl.n, x.shape[1], fname)
-            xs[i:i+len(x)] = x; i += len(x); ys.append(yb.cpu())
-    return xs[:i], torch.cat(ys)
+    return _activations(_pooled_body(learn), dl, fname, hasattr(learn, 'progress'))
 
 # %% ../nbs/03_train.ipynb #a8f15b92
-def _train_features(learn, n_aug, folder=None)->list:
-    "Body features of the training set, once as in validation then `n_aug` augmented passes, each kept in `folder` if given"
-    dls, f = learn.dls, lambda i: folder and Path(folder)/f'train_{i}.npy'
-    feats = [body_features(learn, dls.test_dl(dls.train_ds.items, with_labels=True), f(0))]
-    return feats + [body_features(learn, dls.train.new(shuffle=False, drop_last=False), f(i+1)) for i in range(n_aug)]
+def _train_features(learn, n_aug, folder=None, m=None)->list:
+    "Outputs of `m` (default: the pooled body) on the training set, once as in validation then `n_aug` augmented passes, each kept in `folder` if given"
+    dls, f, m = learn.dls, lambda i: folder and Path(folder)/f'train_{i}.npy', m or _pooled_body(learn)
+    run = lambda dl, i: _activations(m, dl, f(i), hasattr(learn, 'progress'))
+    return [run(dls.test_dl(dls.train_ds.items, with_labels=True), 0)] + [run(dls.train.new(shuffle=False, drop_last=False), i+1) for i in range(n_aug)]
 
 def _feature_dls(trn:list, val:tuple, bs, device):
     "`DataLoaders` over cached (features, target) pairs: the passes in `trn`, and `val`"
@@ -104,10 +111,10 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                cbs=None, # callbacks for the `fit_one_cycle` on the features, e.g. `CSVLogger`
                keep_best:bool=True, # end on the epoch with the lowest valid loss
                on_disk:Path|str|None=None, # folder for the features as memory-mapped `.npy` files, for sets larger than memory
+               feats:tuple|None=None, # (training passes, validation) features already computed, e.g. by `fine_tune_recipe`
               )->float:
     "Train the head of `learn` for `epochs` with `fit_one_cycle` on body features computed once; return the rate used"
-    trn = _train_features(learn, n_aug, on_disk)
-    val = body_features(learn, learn.dls.valid, on_disk and Path(on_disk)/'valid.npy')
+    trn, val = feats or (_train_features(learn, n_aug, on_disk), body_features(learn, learn.dls.valid, on_disk and Path(on_disk)/'valid.npy'))
     head = learn.model[1][_head_cut(learn.model[1]):]
     hl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), head, loss_func=learn.loss_func,
                  metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir)
@@ -126,13 +133,60 @@ def unfrozen_lrs(lr_frozen:float, # the frozen stage's learning rate
     hi = min(lr_frozen/2, lr_worse/4)
     return slice(hi/lr_mult, hi)
 
-# %% ../nbs/03_train.ipynb #98770046
+# %% ../nbs/03_train.ipynb #e4799b53
+def _units(body:nn.Module)->list:
+    "The layers `body` applies one after the other: its children, with containers of stages (`Sequential`s of `Sequential`s) opened"
+    us = list(body.children())
+    while len(us) == 1 and isinstance(us[0], nn.Sequential): us = list(us[0].children())
+    stages = lambda c: isinstance(c, nn.Sequential) and len(c) and all(isinstance(g, nn.Sequential) for g in c.children())
+    return [u for c in us for u in (c.children() if stages(c) else [c])]
+
+def _split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
+                size:int=128, # side of the test input that checks the split
+               )->tuple:
+    "Split `body` into (`lower`, `top`) `Sequential`s sharing its layers: `top` starts at its last group of blocks"
+    us, was = _units(body), body.training
+    x0 = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)).to(one_param(body).device)
+    body.eval()
+    with torch.no_grad():
+        x, shrinks = x0, []
+        for u in us:
+            y = u(x); shrinks.append(x.ndim == y.ndim == 4 and y.shape[-1] < x.shape[-1]); x = y
+        want = body(x0)
+        same = x.shape == want.shape and torch.allclose(x, want, atol=1e-4)
+    body.train(was)
+    if not same: raise ValueError(f"unfreeze='last' needs a body that applies its layers one after the other; this "
+                                  f"{type(body).__name__} does not: use unfreeze='all'")
+    has_params = [any(True for _ in nn.Sequential(*us[i:]).parameters()) for i in range(len(us))]
+    groups = [i for i, u in enumerate(us) if isinstance(u, nn.Sequential) and has_params[i]]
+    i = groups[-1] if groups else max((i for i, (s, p) in enumerate(zip(shrinks, has_params)) if s and p), default=0)
+    return nn.Sequential(*us[:i]), nn.Sequential(*us[i:])
+
+# %% ../nbs/03_train.ipynb #22138259
 def _keep_best(learn, fname='best')->SaveModelCallback:
     "A `SaveModelCallback` on valid loss whose best so far is `learn` as it is now, saved under `fname`"
     cb = SaveModelCallback(monitor='valid_loss', fname=fname, reset_on_fit=False)
     cb.best = learn.validate()[0]
     learn.save(fname)
     return cb
+
+def _last_acts(learn:Learner, n_aug:int=0)->tuple:
+    "Activations at the input of the last stage of `learn`'s body: (training passes, validation)"
+    lower = _split_last(learn.model[0])[0]
+    return _train_features(learn, n_aug, m=lower), _activations(lower, learn.dls.valid, progress=hasattr(learn, 'progress'))
+
+def _through(m:nn.Module, acts:tuple, bs:int=256)->tuple:
+    "`acts` (inputs, targets) with the inputs passed through `m` in inference mode, in batches of `bs`"
+    (x, y), dev = acts, one_param(m).device
+    with torch.no_grad(): return torch.cat([m.eval()(x[i:i+bs].to(dev)).cpu() for i in range(0, len(x), bs)]), y
+
+def _last_stage_learner(learn:Learner, n_aug:int=0, acts:tuple|None=None)->Learner:
+    "A `Learner` training the last stage of `learn`'s body and its head, on activations cached at that stage's input (`acts` if given)"
+    trn, val = acts or _last_acts(learn, n_aug)
+    bn = [BodyBnFreeze()] if any(isinstance(c, BodyBnFreeze) for c in learn.cbs) else []
+    return Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), nn.Sequential(_split_last(learn.model[0])[1], learn.model[1]),
+                   loss_func=learn.loss_func, metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path,
+                   model_dir=learn.model_dir, splitter=lambda m: [params(m[0]), params(m[1])], cbs=bn)
 
 def fit_unfrozen(learn:Learner, # a learner whose head is trained
                  epochs:int=3, # epochs of `fit_one_cycle`
@@ -143,17 +197,25 @@ def fit_unfrozen(learn:Learner, # a learner whose head is trained
                  plot:Path|str|None=None, # where to save the `lr_find` plot
                  keep_best:bool=True, # end on the best weights by valid loss, the frozen stage's included
                  cbs=None, # more callbacks for `fit_one_cycle`, e.g. `CSVLogger`
+                 unfreeze:str='all', # 'all': the whole body (lesson 1); 'last': its last stage only, on cached activations
+                 n_aug:int=0, # with `unfreeze='last'`: augmented passes over the training set to cache
+                 acts:tuple|None=None, # with `unfreeze='last'`: the activations at the last stage's input, already computed
                 )->slice:
-    "Unfreeze `learn`, choose rates with `lr_find` and `unfrozen_lrs`, and train `epochs`; return the rates"
-    cbs = L(cbs) + ([_keep_best(learn)] if keep_best else [])
-    learn.unfreeze()
+    "Unfreeze `learn` (all of its body, or its `last` stage), choose rates with `lr_find` and `unfrozen_lrs`, and train `epochs`; return the rates"
+    if unfreeze not in ('all', 'last'): raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
+    tl = learn if unfreeze == 'all' else _last_stage_learner(learn, n_aug, acts)
+    cbs = L(cbs) + ([_keep_best(tl)] if keep_best else [])
+    tl.unfreeze()
     if lr_max is None:
-        sug = find_lr(learn, plot, num_it=num_it, start_lr=1e-6, end_lr=1e-1)
+        sug = find_lr(tl, plot, num_it=num_it, start_lr=1e-6, end_lr=1e-1)
         lr_max = unfrozen_lrs(lr_frozen, sug['worse'], lr_mult)
-    _interruptible(learn, lambda: learn.fit_one_cycle(epochs, lr_max, cbs=cbs), cbs)
+    learn.unfrozen_log = tl.recorder
+    try: _interruptible(tl, lambda: tl.fit_one_cycle(epochs, lr_max, cbs=cbs), cbs)
+    finally:
+        if tl is not learn: learn.freeze()  # the layers are shared: `learn` has the trained stage, frozen again
     return lr_max
 
-# %% ../nbs/03_train.ipynb #81eed2c5
+# %% ../nbs/03_train.ipynb #a589301f
 def fit_head_mult(learn:Learner, # a learner from `transfer_learner`
                   epochs:int=5, # epochs of plain `fit`
                   lr:float=5e-5, # the body's rate
@@ -171,7 +233,7 @@ def fit_head_mult(learn:Learner, # a learner from `transfer_learner`
     _interruptible(learn, lambda: learn.fit(epochs, lrs, wd=wd, cbs=cbs), cbs)
     return lrs
 
-# %% ../nbs/03_train.ipynb #3df08cb2
+# %% ../nbs/03_train.ipynb #ba937b63
 def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or `learn.frozen_log`
                 fname:Path|str|None=None, # where to save the figure
                ):
@@ -184,7 +246,12 @@ def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or 
     if fname: _save_fig(fname, fig, close=not in_ipython())
     return fig
 
-# %% ../nbs/03_train.ipynb #a589301f
+# %% ../nbs/03_train.ipynb #7d81266f
+def _feats_from_acts(learn:Learner, acts:tuple)->tuple:
+    "The frozen stage's features (training passes, validation) from `acts`, the activations at the input of the body's last stage"
+    m = nn.Sequential(_split_last(learn.model[0])[1], *learn.model[1][:_head_cut(learn.model[1])])
+    return [_through(m, a) for a in acts[0]], _through(m, acts[1])
+
 def _valid_metrics(learn)->dict:
     "Validation loss and metrics of `learn`, by name"
     vals = learn.validate()
@@ -198,15 +265,21 @@ def fine_tune_recipe(learn:Learner, # a frozen learner from `transfer_learner`
                      n_aug:int=2, # augmented passes for the cached features
                      lr:float|None=None, # frozen-stage rate; default from `lr_find`
                      lr_mult:float=10, # body rate = top rate / `lr_mult` after unfreezing
+                     unfreeze:str='last', # 'last': the body's last stage, on cached activations; 'all': the whole body
                     )->dict:
     "Train `learn` frozen for `frozen_epochs`, then unfrozen with discriminative rates; return metrics, rates and times per stage"
+    if unfreeze not in ('all', 'last'): raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     learn.model_dir = out.resolve()/'models'  # checkpoints go with the report, not into the data folder
     res = dict(metrics={}, lrs={}, times={})
     t = time.time()
     log = lambda stage: CSVLogger(str(out.resolve()/f'log_{stage}.csv'))
+    if unfrozen_epochs and unfreeze == 'last':
+        try: _split_last(learn.model[0])
+        except ValueError as e: print(f"{e}. Unfreezing the whole body."); unfreeze = 'all'  # e.g. timm's `TimmBody`
+    acts = _last_acts(learn, n_aug) if cached and unfrozen_epochs and unfreeze == 'last' else None  # one pass for both stages
     if cached:
-        lr = fit_frozen(learn, frozen_epochs, lr, n_aug, plot=out/'lr_find_frozen.png', cbs=log('frozen'))
+        lr = fit_frozen(learn, frozen_epochs, lr, n_aug, plot=out/'lr_find_frozen.png', cbs=log('frozen'), feats=acts and _feats_from_acts(learn, acts))
         plot_curves(learn.frozen_log, out/'curves_frozen.png')
     else:
         lr = lr or find_lr(learn, out/'lr_find_frozen.png')['valley']
@@ -215,9 +288,10 @@ def fine_tune_recipe(learn:Learner, # a frozen learner from `transfer_learner`
     res['lrs']['frozen'], res['times']['frozen'], res['metrics']['frozen'] = lr, time.time()-t, _valid_metrics(learn)
     if unfrozen_epochs:
         t = time.time()
-        s = fit_unfrozen(learn, unfrozen_epochs, lr, lr_mult=lr_mult, plot=out/'lr_find_unfrozen.png', cbs=log('unfrozen'))
-        plot_curves(learn.recorder, out/'curves_unfrozen.png')
-        res['lrs']['unfrozen'], res['times']['unfrozen'] = [s.start, s.stop], time.time()-t
+        s = fit_unfrozen(learn, unfrozen_epochs, lr, lr_mult=lr_mult, plot=out/'lr_find_unfrozen.png', cbs=log('unfrozen'),
+                         unfreeze=unfreeze, n_aug=n_aug if cached else 0, acts=acts)
+        plot_curves(learn.unfrozen_log, out/'curves_unfrozen.png')
+        res['lrs']['unfrozen'], res['times']['unfrozen'], res['unfreeze'] = [s.start, s.stop], time.time()-t, unfreeze
         res['metrics']['unfrozen'] = _valid_metrics(learn)
     (out/'recipe.json').write_text(json.dumps(res, indent=2))
     return res
