@@ -5,10 +5,10 @@ JPEG files (480×360, made from the embedded digits), 2 CPU cores, at two input 
 - fastai: a loop of `learn.predict(file)`, one image at a time (timed on the first 64 files);
 - `predict_folder(model, folder)`: decodes in threads, one forward pass per batch of 64, writes the CSV;
 - a bare forward pass over tensors decoded beforehand, in batches of 64: the floor for any way of predicting.
-Prints images per second and the ratios.
+Each is timed five times, in alternating rounds, and the median is kept. Prints images per second and the ratios.
 Run: .venv/bin/python bench/predict.py
 """
-import tempfile, time
+import statistics, tempfile, time
 from PIL import Image
 from tl_recipes.all import *
 
@@ -22,8 +22,13 @@ def make_photos(n=256):
         Image.open(f).convert('RGB').resize((480, 360), Image.BICUBIC).save(dest/f'{f.stem}.jpg', quality=90)
     return dest
 
-def timed(f):
-    t = time.perf_counter(); res = f(); return res, time.perf_counter() - t
+def timed(fs:dict, n=5)->dict:
+    "The median of `n` timings of each function in `fs`, run in alternating rounds so that a slow spell hits all alike"
+    ts = {k: [] for k in fs}
+    for _ in range(n):
+        for k, f in fs.items():
+            t = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in ts.items()}
 
 def bench(path, size):
     files = path.ls(file_exts='.jpg').sorted()
@@ -32,11 +37,13 @@ def bench(path, size):
     model = load_model(export_model(learn, path.parent/f'model_{size}'))
     learn.predict(files[0]); model.batch_probs(torch.zeros(2, 3, 256, 256))  # warm up both
     n_loop = 64
-    _, t_loop = timed(lambda: [learn.predict(f) for f in files[:n_loop]])
-    df, t_folder = timed(lambda: predict_folder(model, path, csv=path.parent/f'predictions_{size}.csv', bs=64, progress=False))
     xb = torch.stack([model.item_tfm(open_rgb(f, model.presize)) for f in files])
-    _, t_bare = timed(lambda: [model.batch_probs(xb[i:i+64]) for i in range(0, len(xb), 64)])
-    ips = dict(loop=n_loop/t_loop, folder=len(files)/t_folder, bare=len(files)/t_bare)
+    csv = path.parent/f'predictions_{size}.csv'
+    t = timed(dict(loop=lambda: [learn.predict(f) for f in files[:n_loop]],
+                   folder=lambda: predict_folder(model, path, csv=csv, bs=64, progress=False),
+                   bare=lambda: [model.batch_probs(xb[i:i+64]) for i in range(0, len(xb), 64)]))
+    ips = dict(loop=n_loop/t['loop'], folder=len(files)/t['folder'], bare=len(files)/t['bare'])
+    df = predict_folder(model, path, bs=64, progress=False)
     agree = (df.label.values[:n_loop] == np.array([learn.predict(f)[0] for f in files[:n_loop]])).mean()
     print(f"\n{len(files)} images of 480x360, model input {size} px (presize {model.presize}), batches of 64")
     print(f"fastai learn.predict, one at a time  {ips['loop']:7.1f} images/s")

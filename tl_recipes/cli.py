@@ -77,8 +77,18 @@ def tl_demo(out:str='report', # folder for plots, reports and the exported model
     digits_demo(out, n, size, frozen_epochs, unfrozen_epochs, seed, bar=sys.stdout.isatty())
 
 # %% ../nbs/06_cli.ipynb #d05615db
-def _layout_dls(path:Path|str, pat:str|None=None, train:str|None=None, valid:str|None=None, csv:str|None=None,
-                valid_col:str|None=None, fn_col:str|int=0, label_col:str|int=1, folder:str|None=None, suff:str='', **kwargs)->DataLoaders:
+def _layout_dls(path:Path|str, # folder of images
+                pat:str=None, # regex on file names whose first group is the label
+                train:str=None, # name of the training folder (with --valid)
+                valid:str=None, # name of the validation folder (with --train)
+                csv:str=None, # CSV file of file names and labels, in `path`
+                valid_col:str=None, # CSV column that is true for validation rows
+                fn_col:str='0', # CSV column of file names (name or position)
+                label_col:str='1', # CSV column of labels (name or position)
+                folder:str=None, # subfolder of `path` that holds the CSV's images
+                suff:str='', # suffix added to the CSV's file names
+                **kwargs # passed to the loader, e.g. `size`, `bs`
+               )->DataLoaders:
     "The `DataLoaders` of `path` in the layout its options name: a `csv`, `train`/`valid` folders, a regex `pat`, or class folders"
     path = Path(path)
     if csv: return csv_dls(path, csv, fn_col=_num(fn_col), label_col=_num(label_col), valid_col=_num(valid_col), folder=folder, suff=suff, **kwargs)
@@ -118,6 +128,7 @@ def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, p
 
 # %% ../nbs/06_cli.ipynb #5da1a498
 @call_parse
+@delegates(_layout_dls)
 def tl_train(path:str, # folder of images (any layout of `tl_recipes.data`)
              out:str='tl_model', # folder for the report (`out/report`) and the exported model (`out/model`)
              arch:str='efficientnet_lite0', # architecture: the bundled 'efficientnet_lite0', a torchvision or a timm name
@@ -127,23 +138,14 @@ def tl_train(path:str, # folder of images (any layout of `tl_recipes.data`)
              frozen_epochs:int=5, # epochs on the frozen body (cached features)
              unfrozen_epochs:int=2, # epochs after unfreezing (0: frozen only)
              unfreeze:str='last', # 'last': train the body's last stage on cached activations; 'all': the whole body
-             pat:str=None, # regex on file names whose first group is the label
-             train:str=None, # name of the training folder (with --valid)
-             valid:str=None, # name of the validation folder (with --train)
-             csv:str=None, # CSV file of file names and labels, in `path`
-             valid_col:str=None, # CSV column that is true for validation rows
-             fn_col:str='0', # CSV column of file names (name or position)
-             label_col:str='1', # CSV column of labels (name or position)
-             folder:str=None, # subfolder of `path` that holds the CSV's images
-             suff:str='', # suffix added to the CSV's file names
              pretrained:bool_arg=True, # start from ImageNet weights
              flip:bool_arg=True, # random horizontal flips in training
              seed:int=42, # seed of the split and the training
+             **kwargs # the layout options of `_layout_dls`: --pat, --train/--valid, --csv ...
             ):
     "Train a classifier on the images in `path` with the transfer-learning recipe; write the report and the model to `out`"
     import matplotlib; matplotlib.use('Agg')
-    layout = dict(pat=pat, train=train, valid=valid, csv=csv, valid_col=valid_col, fn_col=fn_col, label_col=label_col, folder=folder, suff=suff)
-    _run('tl_train', _train, path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, sys.stdout.isatty(), unfreeze, **layout)
+    _run('tl_train', _train, path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, sys.stdout.isatty(), unfreeze, **kwargs)
 
 # %% ../nbs/06_cli.ipynb #dac07b9c
 def _predict(model, path, csv, bs, k):
@@ -176,22 +178,14 @@ def _report(model, path, out, bs, seed, **layout):
     return rep
 
 @call_parse
+@delegates(_layout_dls)
 def tl_report(model:str, # folder written by `export_model` or `tl_train`
               path:str, # folder of images, in the layout used for training
               out:str='report', # folder for the HTML page, figures and CSVs
-              pat:str=None, # regex on file names whose first group is the label
-              train:str=None, # name of the training folder (with --valid)
-              valid:str=None, # name of the validation folder (with --train)
-              csv:str=None, # CSV file of file names and labels, in `path`
-              valid_col:str=None, # CSV column that is true for validation rows
-              fn_col:str='0', # CSV column of file names
-              label_col:str='1', # CSV column of labels
-              folder:str=None, # subfolder of `path` that holds the CSV's images
-              suff:str='', # suffix added to the CSV's file names
               bs:int=64, # batch size
               seed:int=42, # seed of the split: the one used for training
+              **kwargs # the layout options of `_layout_dls`, as given to `tl_train`
              ):
     "Write the interpretation report (HTML, figures, CSVs) of an exported model on the validation images of `path`"
     import matplotlib; matplotlib.use('Agg')
-    layout = dict(pat=pat, train=train, valid=valid, csv=csv, valid_col=valid_col, fn_col=fn_col, label_col=label_col, folder=folder, suff=suff)
-    _run('tl_report', _report, model, path, out, bs, seed, **layout)
+    _run('tl_report', _report, model, path, out, bs, seed, **kwargs)

