@@ -74,7 +74,7 @@ def _crop_resize(im:Image.Image, size:int)->Image.Image:
 
 # %% ../nbs/05_export.ipynb #942e1485
 def _to_bytes(im:Image.Image)->Tensor:
-    "`im` as a uint8 tensor of shape (3, height, width), kept in `im`'s pixel order (channels last, no copy)"
+    "`im` as a uint8 tensor of shape (3, height, width), its pixels kept in PIL's order (channels last in memory)"
     return torch.from_numpy(np.array(im)).permute(2, 0, 1)
 
 # %% ../nbs/05_export.ipynb #9697f03a
