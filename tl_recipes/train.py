@@ -102,6 +102,11 @@ def _interruptible(learn:Learner, fit:callable, cbs:list):
             if isinstance(cb, SaveModelCallback) and (learn.path/learn.model_dir/f'{cb.fname}.pth').exists(): learn.load(cb.fname, with_opt=False)
         raise
 
+def _sub_learner(learn:Learner, trn:tuple, val:tuple, model:nn.Module, **kwargs)->Learner:
+    "A `Learner` around `model` on the cached tensors `trn` and `val`, with `learn`'s loss, metrics, optimiser, weight decay and folders"
+    return Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), model, loss_func=learn.loss_func, metrics=learn.metrics,
+                   opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir, **kwargs)
+
 # %% ../nbs/03_train.ipynb #3bf30e99
 def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                epochs:int=10, # epochs of `fit_one_cycle` on the cached features
@@ -116,8 +121,7 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
     "Train the head of `learn` for `epochs` with `fit_one_cycle` on body features computed once; return the rate used"
     trn, val = feats or (_train_features(learn, n_aug, on_disk), body_features(learn, learn.dls.valid, on_disk and Path(on_disk)/'valid.npy'))
     head = learn.model[1][_head_cut(learn.model[1]):]
-    hl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), head, loss_func=learn.loss_func,
-                 metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir)
+    hl = _sub_learner(learn, trn, val, head)
     if lr is None: lr = find_lr(hl, plot)['valley']
     cbs = L(cbs) + ([SaveModelCallback(monitor='valid_loss', fname='best_head')] if keep_best else [])
     learn.frozen_log = hl.recorder
@@ -184,9 +188,8 @@ def _last_stage_learner(learn:Learner, n_aug:int=0, acts:tuple|None=None)->Learn
     "A `Learner` training the last stage of `learn`'s body and its head, on activations cached at that stage's input (`acts` if given)"
     trn, val = acts or _last_acts(learn, n_aug)
     bn = [BodyBnFreeze()] if any(isinstance(c, BodyBnFreeze) for c in learn.cbs) else []
-    return Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), nn.Sequential(_split_last(learn.model[0])[1], learn.model[1]),
-                   loss_func=learn.loss_func, metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path,
-                   model_dir=learn.model_dir, splitter=lambda m: [params(m[0]), params(m[1])], cbs=bn)
+    return _sub_learner(learn, trn, val, nn.Sequential(_split_last(learn.model[0])[1], learn.model[1]),
+                        splitter=lambda m: [params(m[0]), params(m[1])], cbs=bn)
 
 def fit_unfrozen(learn:Learner, # a learner whose head is trained
                  epochs:int=3, # epochs of `fit_one_cycle`
