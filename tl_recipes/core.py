@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #3bca72a7
 from __future__ import annotations
-import ctypes, os, socket
+import ctypes, errno, os, socket, urllib.error, urllib.request
+from urllib.parse import urlparse
 from pathlib import Path
 import torch, timm
 from torch import nn
@@ -49,14 +50,30 @@ def _trim_memory():
     "Return the memory that the C allocator holds free to the system (glibc's `malloc_trim`; nothing elsewhere)"
     if _malloc_trim is not None: _malloc_trim(0)
 
-# %% ../nbs/00_core.ipynb #a9920ac4
+# %% ../nbs/00_core.ipynb #eb8fdd5e
+def _proxy(host:str)->tuple|None:
+    "(host, port) of the HTTPS proxy that the environment (`https_proxy`, `no_proxy`) names for `host`, or None"
+    p = urllib.request.getproxies().get('https')
+    if not p or urllib.request.proxy_bypass(host): return None
+    u = urlparse(p if '://' in p else f'http://{p}')
+    return u.hostname, u.port or (443 if u.scheme == 'https' else 80)
+
 def is_online(host:str='download.pytorch.org', # host that serves the weights
               timeout:float=3.0 # seconds before giving up
              )->bool:
-    "Whether a TCP connection to `host` on port 443 opens within `timeout` seconds"
+    "Whether a TCP connection to `host` on port 443, or to its HTTPS proxy, opens within `timeout` seconds"
     try:
-        with socket.create_connection((host, 443), timeout=timeout): return True
+        with socket.create_connection(_proxy(host) or (host, 443), timeout=timeout): return True
     except OSError: return False
+
+# %% ../nbs/00_core.ipynb #4d114b2e
+_NET_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.ETIMEDOUT}
+
+def _unreachable(e:BaseException)->bool:
+    "Whether the error `e` says the network could not be reached (no name, no route, refused, timed out), not what a server sent"
+    if isinstance(e, urllib.error.HTTPError): return False  # a server answered: 403, 404...
+    if isinstance(e, urllib.error.URLError) and isinstance(e.reason, BaseException): e = e.reason
+    return isinstance(e, (socket.gaierror, TimeoutError, ConnectionError)) or getattr(e, 'errno', None) in _NET_ERRNOS
 
 # %% ../nbs/00_core.ipynb #b971d378
 LITE0_STATS = ([0.5]*3, [0.5]*3)  # the weights were trained on inputs scaled to [-1, 1]

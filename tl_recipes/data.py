@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 from fastai.vision.all import *
 from .core import *
+from .core import _unreachable
 from .audit import *
 
 # %% auto #0
@@ -193,7 +194,8 @@ def tutorial_data(name:str, # one of `TUTORIAL_DATA`: 'pets', 'flowers', 'flower
     if name not in TUTORIAL_DATA: raise ValueError(f"unknown dataset {name!r}: pick one of {', '.join(TUTORIAL_DATA)}")
     url, sub = TUTORIAL_DATA[name]
     try: return untar_data(url)/sub
-    except OSError as e:  # urllib's URLError is an OSError
+    except OSError as e:  # only a network that cannot be reached means offline; a 404 or a bad archive surfaces as it is
+        if not _unreachable(e): raise
         raise ConnectionError(f"could not download the {name} dataset from {url} ({e}): this machine looks offline; "
                               f"use the stand-in `make_standin({name!r})`") from None
 

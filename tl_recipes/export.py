@@ -32,8 +32,21 @@ def _stats(dls)->list:
     return [n[0].mean.flatten().tolist(), n[0].std.flatten().tolist()] if n else None
 
 # %% ../nbs/05_export.ipynb #bc65c838
+_EXPORT_FILES = {'model.json', 'model.safetensors', 'learner.pkl'}
+
+def _check_replaceable(path:Path):
+    "Raise unless `path` is missing, an empty folder, or an earlier export: a folder of only the files `export_model` writes"
+    if not path.exists(): return
+    if not path.is_dir(): raise FileExistsError(f"{path} is a file, not a folder for the export: pass another `path`")
+    names = {f.name for f in path.iterdir()}
+    if names and not ({'model.json', 'model.safetensors'} <= names <= _EXPORT_FILES):
+        other = sorted(names - _EXPORT_FILES) or sorted({'model.json', 'model.safetensors'} - names)
+        raise FileExistsError(f"{path} is not an earlier export ({', '.join(other[:3])}{' ...' if len(other) > 3 else ''} "
+                              "in it): export into a new or empty folder, or move that folder away yourself")
+
 def _replace_dir(tmp:Path, dest:Path):
-    "Move the finished folder `tmp` to `dest`, replacing an older `dest` only once `tmp` is complete"
+    "Move the finished folder `tmp` to `dest`, replacing an earlier export at `dest` only once `tmp` is complete"
+    _check_replaceable(dest)
     old = None
     if dest.exists(): old = dest.rename(dest.with_name(f'.{dest.name}.old-{os.getpid()}'))
     tmp.rename(dest)
@@ -44,7 +57,7 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
                  pickle:bool=False, # also write fastai's `learn.export()` as `learner.pkl` (unsafe to load from others)
                 )->Path:
     "Save `learn`'s weights as safetensors and its architecture, classes and preprocessing as JSON in the folder `path`"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path); _check_replaceable(path); path.parent.mkdir(parents=True, exist_ok=True)
     presize, size, valid_scale = _sizes(learn.dls)
     meta = dict(arch=learn.arch_name, head=getattr(learn, 'head_name', 'fastai'), vocab=list(map(str, learn.dls.vocab)),
                 presize=presize, size=size, valid_scale=valid_scale,
@@ -93,8 +106,10 @@ class TransferModel:
         return self.batch_probs(self.item_tfm(_rgb(img, self.presize))[None])[0]
 
     def batch_probs(self, xb:Tensor)->Tensor:
-        "Class probabilities of a batch `xb` of items already through `item_tfm`"
-        with torch.inference_mode(): return self.model(self.batch_tfm(xb).contiguous(memory_format=torch.channels_last)).softmax(1)
+        "Class probabilities (on the CPU) of a batch `xb` of items already through `item_tfm`, computed on the model's device"
+        xb = xb.to(one_param(self.model).device)  # where `load_model` put it, or where a `learner`'s fit left it
+        with torch.inference_mode():
+            return self.model(self.batch_tfm(xb).contiguous(memory_format=torch.channels_last)).softmax(1).cpu()
 
     def predict(self, img)->tuple:
         "The predicted label of `img`, its probability, and the probability of every class (a dict in `vocab` order)"
@@ -109,9 +124,18 @@ def _read_meta(path:Path)->dict:
     try: return json.loads((path/'model.json').read_text())
     except json.JSONDecodeError as e: raise ValueError(f"{path/'model.json'} is not valid JSON ({e}): export the model again") from e
 
+def _device(device)->torch.device:
+    "`device` as a `torch.device` that this machine has; fastai's `default_device()` if None"
+    if device is None: return default_device()
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError) as e: raise ValueError(f"device={device!r} is not a device ({e}): pass 'cpu', 'cuda' or 'cuda:N'") from None
+    if d.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device={device!r}, but torch sees no GPU here: pass device='cpu'")
+    return d
+
 def load_model(path:Path|str, # folder written by `export_model`
+               device=None, # where to predict, e.g. 'cpu' or 'cuda'; default: fastai's `default_device()`, a GPU if there is one
               )->TransferModel:
-    "Rebuild the model exported to `path`, with no pickle: architecture from JSON, weights from safetensors"
+    "Rebuild the model exported to `path` on `device`, with no pickle: architecture from JSON, weights from safetensors"
     path = Path(path)
     meta = _read_meta(path)
     try: model = create_transfer_model(meta['arch'], len(meta['vocab']), pretrained=False, head=meta.get('head', 'fastai'))
@@ -123,6 +147,7 @@ def load_model(path:Path|str, # folder written by `export_model`
     except RuntimeError as e:
         raise ValueError(f"the weights in {path/'model.safetensors'} do not fit `{meta['arch']}` with "
                          f"{len(meta['vocab'])} classes as {path/'model.json'} says: {str(e).splitlines()[1].strip()}") from e
+    model.to(_device(device))
     return TransferModel(model, meta['vocab'], meta['presize'], meta['size'], meta['stats'], meta.get('valid_scale', 1.))
 
 # %% ../nbs/05_export.ipynb #3bd22847

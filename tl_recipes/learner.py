@@ -5,6 +5,7 @@
 # %% ../nbs/02_learner.ipynb #8b0cd4bb
 from __future__ import annotations
 import os
+from urllib.parse import urlparse
 from fastai.vision.all import *
 from fastai.callback.training import bn_types
 import pandas as pd
@@ -66,7 +67,8 @@ def _weights_host(arch)->str|None:
     "The host `arch`'s pretrained weights come from, or None when they need no download"
     a = _resolve(arch)
     if a == 'efficientnet_lite0': return None
-    if isinstance(a, str): return None if os.environ.get('HF_HUB_OFFLINE') else 'huggingface.co'
+    if isinstance(a, str):  # timm: the Hugging Face hub, or the mirror that `HF_ENDPOINT` names
+        return None if os.environ.get('HF_HUB_OFFLINE') else urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co').hostname
     ckpt = Path(torch.hub.get_dir())/'checkpoints'
     return None if any(ckpt.glob(f'{a.__name__}-*')) else 'download.pytorch.org'
 

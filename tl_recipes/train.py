@@ -64,6 +64,7 @@ def _activations(m:nn.Module, dl:DataLoader, fname:Path|str|None=None, progress:
     m.eval()
     with torch.no_grad():
         for xb, yb in (progress_bar(dl, leave=False) if progress else dl):
+            if one_param(m).device != xb.device: m.to(xb.device)  # the model follows the data, as in fastai's `fit`
             x = m(xb).cpu()
             if xs is None: xs = _feature_array((dl.n, *x.shape[1:]), fname)
             xs[i:i+len(x)] = x; i += len(x); ys.append(yb.cpu())
@@ -179,9 +180,10 @@ def _last_acts(learn:Learner, n_aug:int=0)->tuple:
     lower = _split_last(learn.model[0])[0]
     return _train_features(learn, n_aug, m=lower), _activations(lower, learn.dls.valid, progress=hasattr(learn, 'progress'))
 
-def _through(m:nn.Module, acts:tuple, bs:int=256)->tuple:
-    "`acts` (inputs, targets) with the inputs passed through `m` in inference mode, in batches of `bs`"
-    (x, y), dev = acts, one_param(m).device
+def _through(m:nn.Module, acts:tuple, bs:int=256, device=None)->tuple:
+    "`acts` (inputs, targets) with the inputs passed through `m` on `device` (default: `m`'s) in inference mode, in batches of `bs`"
+    (x, y), dev = acts, device or one_param(m).device
+    m.to(dev)
     with torch.no_grad(): return torch.cat([m.eval()(x[i:i+bs].to(dev)).cpu() for i in range(0, len(x), bs)]), y
 
 def _last_stage_learner(learn:Learner, n_aug:int=0, acts:tuple|None=None)->Learner:
@@ -253,7 +255,7 @@ def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or 
 def _feats_from_acts(learn:Learner, acts:tuple)->tuple:
     "The frozen stage's features (training passes, validation) from `acts`, the activations at the input of the body's last stage"
     m = nn.Sequential(_split_last(learn.model[0])[1], *learn.model[1][:_head_cut(learn.model[1])])
-    return [_through(m, a) for a in acts[0]], _through(m, acts[1])
+    return [_through(m, a, device=learn.dls.device) for a in acts[0]], _through(m, acts[1], device=learn.dls.device)
 
 def _valid_metrics(learn)->dict:
     "Validation loss and metrics of `learn`, by name"
