@@ -136,16 +136,12 @@ def _run(name:str, f:callable, *args, **kwargs):
         sys.exit(1)
 
 # %% ../nbs/06_cli.ipynb #1e851a04
-def _workers(n:int|None)->dict:
-    "`num_workers=n` for the loaders, or nothing, which leaves fastai's default (one worker per CPU, up to 16)"
-    return {} if n is None else dict(num_workers=n)
-
 def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, bar, unfreeze='last', device=None, num_workers=None, **layout):
     "Train on `path` with the recipe, write the report and the export under `out`; return the recipe's results"
     t0, out = time.time(), Path(out)
     _check_replaceable(out/'model')  # before hours of training, not after
     set_seed(seed)
-    dls = _layout_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=_device(device), **_workers(num_workers), **layout)
+    dls = _layout_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=_device(device), num_workers=num_workers, **layout)
     print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: {', '.join(map(str, dls.vocab[:10]))}")
     with _bars(bar):
         learn = transfer_learner(dls, arch, pretrained=pretrained)
@@ -204,7 +200,7 @@ def tl_predict(model:str, # folder written by `export_model` or `tl_train` (`tl_
 def _report(model, path, out, bs, seed, device=None, num_workers=None, **layout):
     "Write the interpretation report of the exported `model` on the validation images of `path` to `out`"
     m = load_model(model, device)
-    dls = _layout_dls(path, size=m.size, presize=m.presize, bs=bs, seed=seed, device=device, **_workers(num_workers), **layout)
+    dls = _layout_dls(path, size=m.size, presize=m.presize, bs=bs, seed=seed, device=device, num_workers=num_workers, **layout)
     rep = interp_report(m.learner(dls), out, title=f'{Path(model).name} on {Path(path).name}')
     print(f"report in {(Path(out)/'report.html').resolve()}")
     print(f"valid accuracy {rep['accuracy']:.4f}")
