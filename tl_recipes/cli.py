@@ -8,7 +8,7 @@ __all__ = ['digits_demo', 'tl_demo', 'tl_train', 'tl_predict', 'tl_report']
 # %% ../nbs/06_cli.ipynb #78498277
 # No `from __future__ import annotations` here: fastcore 2 passes the annotations of the parameters that `delegates`
 # copies to argparse unevaluated, and argparse cannot call the string 'str'.
-import argparse, inspect, json, sys, time
+import argparse, errno, inspect, json, re, shutil, sys, time
 from functools import wraps
 from contextlib import contextmanager
 from fastcore.script import anno_parser, bool_arg
@@ -19,6 +19,8 @@ from .train import *
 from .interpret import *
 from .export import *
 from .export import _device, _check_replaceable
+from .learner import _resolve
+from .core import _check_ints, _lock
 from .audit import _is_image
 
 # %% ../nbs/06_cli.ipynb #0b2a3f60
@@ -40,13 +42,14 @@ def digits_demo(out:Path|str='report', # folder for plots, reports and the expor
                 unfrozen_epochs:int=3, # epochs after unfreezing
                 seed:int=42, # seed of the split and the training
                 bar:bool=True, # show progress bars
+                num_workers:int|None=0, # processes that decode images; 0: in this one (the digits are tiny), None: fastai's
                )->dict:
     "Run the whole recipe on the embedded digits: data, frozen and unfrozen training, reports, export, reload, predict"
     t0, out = time.time(), Path(out)
     _check_replaceable(out/'model')  # before the training, not after
     set_seed(seed)
     path = make_digits(n=n)
-    dls = regex_dls(path, size=size, flip=False, min_scale=1.0, seed=seed, num_workers=0)
+    dls = regex_dls(path, size=size, flip=False, min_scale=1.0, seed=seed, num_workers=num_workers)
     print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes, from {path}")
     with _bars(bar):
         learn = transfer_learner(dls)
@@ -127,27 +130,56 @@ def _num(c): return int(c) if isinstance(c, str) and c.isdigit() else c
 
 # %% ../nbs/06_cli.ipynb #e3bf0d2d
 _USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, ConnectionError, TypeError)
+_SYSTEM = {errno.ENOSPC: 'no space left on the device', errno.EDQUOT: 'disk quota exceeded', errno.EROFS: 'read-only file system',
+           errno.EACCES: 'permission denied', errno.EPERM: 'operation not permitted'}
 
-def _run(name:str, f:callable, *args, **kwargs):
-    "Call `f`; on bad input print one line, `name: error: ...`, and exit with status 1"
+def _system_cause(e:BaseException, out:Path|None=None)->str|None:
+    "What the system refused when `e` was raised (full disk, read-only, no permission), as one line naming the path; else None"
+    for x in (e, e.__cause__, e.__context__):
+        if isinstance(x, OSError) and x.errno in _SYSTEM: return f"{_SYSTEM[x.errno]}: {x.filename or x.strerror}"
+    msg = str(e)
+    if (m := re.search(r'code: (\d+), kind', msg)) and int(m[1]) in _SYSTEM: return f"{_SYSTEM[int(m[1])]} writing the model"  # safetensors
+    if isinstance(e, RuntimeError) and (why := [l.strip() for l in msg.splitlines() if 'file write failed' in l or 'unexpected pos' in l]):
+        full = out is not None and shutil.disk_usage(next(p for p in (Path(out), *Path(out).parents) if p.exists())).free < 2**26
+        return f"could not write a checkpoint{f' in {out}' if out else ''} ({'no space left on the device' if full else why[0]})"  # torch.save
+    return None
+
+def _run(name:str, f:callable, *args, out:Path|None=None, **kwargs):
+    "Call `f`; on bad input, a refused write or Ctrl-C print one line `name: ...` and exit with 1 (130 for Ctrl-C)"
     try: return f(*args, **kwargs)
-    except _USER_ERRORS as e:
-        print(f"{name}: error: {' '.join(str(e).split())}", file=sys.stderr)
+    except KeyboardInterrupt:
+        kept = sorted(Path(out).glob('**/models/best*.pth')) if out else []
+        print(f"{name}: interrupted" + (f"; the best weights so far are in {kept[0].parent}" if kept else ''), file=sys.stderr)
+        sys.exit(130)
+    except Exception as e:
+        if (cause := _system_cause(e, out)): msg = cause
+        elif isinstance(e, _USER_ERRORS) and not getattr(e, '_in_training', False): msg = ' '.join(str(e).split())
+        else: raise  # a bug: its traceback
+        print(f"{name}: error: {msg}", file=sys.stderr)
         sys.exit(1)
 
+@contextmanager
+def _training():
+    "Inside, an error is not the user's input but a bug, which `_run` shows with its traceback (unless the system refused a write)"
+    try: yield
+    except Exception as e: e._in_training = True; raise
+
 # %% ../nbs/06_cli.ipynb #1e851a04
-def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, bar, unfreeze='last', device=None, num_workers=None, **layout):
+def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, bar, unfreeze='last', device=None, num_workers=None, mem_budget=None, **layout):
     "Train on `path` with the recipe, write the report and the export under `out`; return the recipe's results"
     t0, out = time.time(), Path(out)
+    _check_ints(1, size=size, presize=presize, bs=bs, frozen_epochs=frozen_epochs); _check_ints(0, unfrozen_epochs=unfrozen_epochs)
+    if unfreeze not in ('all', 'last'): raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
+    _resolve(arch); _device(device)
     _check_replaceable(out/'model')  # before hours of training, not after
     set_seed(seed)
     dls = _layout_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=_device(device), num_workers=num_workers, **layout)
     print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: {', '.join(map(str, dls.vocab[:10]))}")
     with _bars(bar):
         learn = transfer_learner(dls, arch, pretrained=pretrained)
-        res = fine_tune_recipe(learn, frozen_epochs, unfrozen_epochs, out=out/'report', unfreeze=unfreeze)
-    rep = interp_report(learn, out/'report')
-    export_model(learn, out/'model')
+        with _lock(out), _training():  # the input is good: from here an error is the system's, or a bug
+            res = fine_tune_recipe(learn, frozen_epochs, unfrozen_epochs, out=out/'report', unfreeze=unfreeze, mem_budget=mem_budget)
+            rep = interp_report(learn, out/'report'); export_model(learn, out/'model')
     print(f"model in {(out/'model').resolve()}, report in {(out/'report'/'report.html').resolve()}; {time.time()-t0:.0f} s")
     print(f"final valid accuracy {rep['accuracy']:.4f}")
     return res
@@ -169,19 +201,22 @@ def tl_train(path:str, # folder of images (any layout of `tl_recipes.data`)
              seed:int=42, # seed of the split and the training
              device:str=None, # 'cpu', 'cuda', 'cuda:1' ...; default: a GPU if there is one
              num_workers:int=None, # processes that decode images; default: fastai's (one per CPU, up to 16)
+             mem_budget:float=None, # bytes of cached activations kept in memory, more go to disk; default: half the free memory
              **kwargs # the layout options of `_layout_dls`: --pat, --train/--valid, --csv ...
             ):
     "Train a classifier on the images in `path` with the transfer-learning recipe; write the report and the model to `out`"
     import matplotlib; matplotlib.use('Agg')
-    _run('tl_train', _train, path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, sys.stdout.isatty(), unfreeze, device, num_workers, **kwargs)
+    _run('tl_train', _train, path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, sys.stdout.isatty(), unfreeze, device, num_workers, mem_budget, out=out, **kwargs)
 
 # %% ../nbs/06_cli.ipynb #dac07b9c
+def _print(o): print(str(o).encode('utf-8', 'backslashreplace').decode('utf-8'))  # a file name not in UTF-8, escaped
+
 def _predict(model, path, csv, bs, k, device=None):
     "Predict the image or folder `path` with the exported `model`; print and return the table"
     m = load_model(model, device)
     df = predict_folder(m, path, csv=csv, bs=bs, k=k, progress=sys.stdout.isatty())
-    with pd.option_context('display.max_rows', 20, 'display.width', 200, 'display.max_colwidth', 60): print(df.drop(columns='error'))
-    if (bad := df[df.error != '']).size: print(f"{len(bad)} of {len(df)} files could not be read, for example {bad.file.iloc[0]}: {bad.error.iloc[0]}")
+    with pd.option_context('display.max_rows', 20, 'display.width', 200, 'display.max_colwidth', 60): _print(df.drop(columns='error'))
+    if (bad := df[df.error != '']).size: _print(f"{len(bad)} of {len(df)} files could not be read, for example {bad.file.iloc[0]}: {bad.error.iloc[0]}")
     if csv: print(f"predictions in {Path(csv).resolve()}")
     return df
 

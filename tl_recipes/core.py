@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #3bca72a7
 from __future__ import annotations
-import ctypes, errno, os, socket, urllib.error, urllib.request
+import ctypes, errno, glob, numbers, os, re, shutil, socket, tempfile, time, urllib.error, urllib.request
+from contextlib import contextmanager
 from urllib.parse import urlparse
 from pathlib import Path
 import torch, timm
@@ -41,6 +42,109 @@ def _atomic_write(fname:Path|str, # the file to (re)write
     try: write(tmp); os.replace(tmp, f)
     finally: tmp.unlink(missing_ok=True)
     return f
+
+# %% ../nbs/00_core.ipynb #35ef6296
+def _alive(pid:int)->bool:
+    "Whether process `pid` runs on this machine"
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass  # another account's
+    return True
+
+@contextmanager
+def _lock(folder:Path|str, # the folder a run writes into; created if missing
+         ):
+    "Hold `folder/.lock` while the block runs; raise `FileExistsError` naming the owner if a live process holds it"
+    f, made = Path(folder)/'.lock', not Path(folder).exists()
+    f.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try: fd = os.open(f, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666); break
+        except FileExistsError:
+            try: pid, host, since = f.read_text().split(maxsplit=2)
+            except (OSError, ValueError): pid, host, since = '0', socket.gethostname(), ''  # half-written: its owner died
+            if host != socket.gethostname() or _alive(int(pid)):
+                raise FileExistsError(f"{folder} is in use by another run (process {pid} on {host}, since {since}): wait for "
+                                      f"it to end, or pass another folder; delete {f} if that run is gone") from None
+            f.unlink(missing_ok=True)  # stale: its owner was killed
+    else: raise FileExistsError(f"{f} keeps coming back: another run is starting in {folder}; pass another folder")
+    with os.fdopen(fd, 'w') as o: o.write(f"{os.getpid()} {socket.gethostname()} {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    try: yield Path(folder)
+    finally:
+        f.unlink(missing_ok=True)
+        if made and not any(f.parent.iterdir()): f.parent.rmdir()  # made for the lock, and nothing came of it
+
+# %% ../nbs/00_core.ipynb #75b6e973
+try: _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2  # Linux, glibc 2.28+
+except (AttributeError, OSError, TypeError): _renameat2 = None
+
+def _exchange(a:Path, b:Path)->bool:
+    "Swap the paths `a` and `b` in one step (Linux's `renameat2(RENAME_EXCHANGE)`); False where the system cannot"
+    if _renameat2 is None or _renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0: return _renameat2 is not None
+    e = ctypes.get_errno()
+    if e in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP): return False  # this file system cannot
+    raise OSError(e, os.strerror(e), str(b))
+
+def _swap_in(tmp:Path, dest:Path):
+    "Move the finished folder `tmp` to `dest`, replacing what is there in one step where the system can"
+    if not dest.exists(): return tmp.rename(dest)
+    if _exchange(tmp, dest): return shutil.rmtree(tmp)
+    old = dest.rename(dest.with_name(f'.{dest.name}.old-{os.getpid()}'))  # killed between the renames: `_clean_debris`
+    tmp.rename(dest); shutil.rmtree(old)
+
+# %% ../nbs/00_core.ipynb #f1cf7ec4
+def _clean_debris(path:Path):
+    "Remove what a killed `_staged` of `path` left beside it, putting back the old `path` if it was moved away"
+    for d in sorted(path.parent.glob(f'.{glob.escape(path.name)}.*-*')):
+        m = re.fullmatch(rf'\.{re.escape(path.name)}\.(tmp|old)-(\d+)(-.*)?', d.name)
+        if not m or _alive(int(m[2])): continue  # not ours, or a run still going
+        if m[1] == 'old' and not path.exists(): d.rename(path)
+        else: shutil.rmtree(d, ignore_errors=True)
+
+def _umask()->int:
+    "The process's umask (read by setting it back)"
+    u = os.umask(0o22); os.umask(u); return u
+
+_REPORT_FILES = ('top_losses.png', 'confusion_matrix.png', 'most_confused.png', 'most_confused.csv', 'per_class.csv',
+                 'items.csv', 'report.html')  # what `interp_report` writes
+
+def _link_or_copy(src, dst):
+    try: os.link(src, dst)
+    except OSError: shutil.copy2(src, dst)  # a file system without hard links
+
+@contextmanager
+def _staged(folder:Path|str, # the folder to replace
+            keep:bool=True, # start from links to the files in `folder`
+            check:callable|None=None, # called with `folder` just before the swap, to refuse it
+            interrupted:bool=False, # swap in what the block wrote when it is interrupted (`KeyboardInterrupt`) too
+           ):
+    "A new folder beside `folder` that takes its place in one step when the block ends without error, and is removed otherwise"
+    folder = Path(folder)
+    if folder.resolve() in (Path.cwd(), *Path.cwd().parents):
+        raise ValueError(f"{folder} is the working folder or holds it: pass a folder of its own, e.g. 'report'")
+    if folder.exists() and not folder.is_dir(): raise FileExistsError(f"{folder} is a file, not a folder: pass another path")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _clean_debris(folder)
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{folder.name}.tmp-{os.getpid()}-', dir=folder.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        if keep and folder.is_dir():
+            shutil.copytree(folder, tmp, copy_function=_link_or_copy, dirs_exist_ok=True, ignore=shutil.ignore_patterns('.lock'))
+        try: yield tmp
+        except KeyboardInterrupt:
+            if interrupted: _swap_in(tmp, folder)
+            raise
+        if check: check(folder)
+        _swap_in(tmp, folder)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/00_core.ipynb #2bbf933b
+def _check_ints(lo:int, # the smallest value allowed
+                **kw # the arguments, by name; None is allowed (a default)
+               ):
+    "Raise a `ValueError` naming the first argument in `kw` that is not a whole number of at least `lo`"
+    for k, v in kw.items():
+        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo):
+            raise ValueError(f"{k}={v!r}: pass a whole number of at least {lo}")
 
 # %% ../nbs/00_core.ipynb #69f6187f
 try: _malloc_trim = ctypes.CDLL(None).malloc_trim  # glibc (Linux)

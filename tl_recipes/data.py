@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 from fastai.vision.all import *
 from .core import *
-from .core import _unreachable
+from .core import _unreachable, _check_ints
 from .audit import *
 
 # %% auto #0
@@ -74,6 +74,9 @@ def _dls(r:AuditReport, # the audit of the files to load
          **kwargs # passed to `DataBlock.dataloaders`
         )->DataLoaders:
     "`DataLoaders` of the files audited in `r`, labelled by `get_y`, with presizing to `size`"
+    _check_ints(1, size=size, presize=presize, bs=bs); _check_ints(0, num_workers=kwargs.get('num_workers'))
+    for k, v in dict(min_scale=min_scale, valid_scale=valid_scale).items():
+        if not 0 < v <= 1: raise ValueError(f"{k}={v!r}: pass a fraction above 0, at most 1")
     presize = presize or 2*size
     dblock = DataBlock(blocks=(RGBImageBlock(presize), CategoryBlock), get_y=get_y, splitter=IndexSplitter(r.splits[1]),
                        **_presize(size, presize, flip, min_scale, valid_scale))
@@ -84,7 +87,10 @@ def _dls(r:AuditReport, # the audit of the files to load
 # %% ../nbs/01_data.ipynb #66dc0df4
 class _RegexLabel:
     "The first group of the regex `pat` on a file's name, or None when it does not match"
-    def __init__(self, pat:str): self.pat = re.compile(pat)
+    def __init__(self, pat:str):
+        try: self.pat = re.compile(pat)
+        except re.error as e: raise ValueError(f"pat={pat!r} is not a regular expression: {e}") from None
+        if not self.pat.groups: raise ValueError(f"pat={pat!r} has no group: put the label in parentheses, as in r'^(.+)_\\d+'")
     def __call__(self, f):
         m = self.pat.search(Path(f).name)
         return m.group(1) if m else None
@@ -141,6 +147,24 @@ class _Labels:
     def __init__(self, labels:dict): self.labels = labels
     def __call__(self, f): return self.labels.get(Path(f))
 
+# %% ../nbs/01_data.ipynb #c912b7e3
+def _one_row_per_file(df:pd.DataFrame, fn_col:int|str, label_col:int|str)->pd.DataFrame:
+    "`df` with spaces around labels stripped and repeated rows dropped, warning of each; an error for a file given two labels"
+    df, y = df.copy(), _col(df, label_col)
+    s = y.map(lambda v: v.strip() if isinstance(v, str) else v)
+    if (changed := y[s != y].dropna()).size:
+        warn(f"{len(changed)} labels have spaces around them, for example {changed.iloc[0]!r}: read as {changed.iloc[0].strip()!r}")
+    df[_col(df, label_col).name] = s
+    fn, lab = _col(df, fn_col).astype(str), _col(df, label_col).astype(str)
+    two = lab.groupby(fn).nunique()
+    if (bad := two[two > 1]).size:
+        f = bad.index[0]
+        raise ValueError(f"{len(bad)} files are listed with different labels, for example {f!r} as "
+                         f"{' and '.join(map(repr, sorted(lab[fn == f].unique())))}: keep one row per file in the table")
+    if (dup := fn.duplicated()).any():
+        warn(f"{int(dup.sum())} rows repeat a file already listed, for example {fn[dup].iloc[0]!r}: each file is used once")
+    return df[~dup]
+
 # %% ../nbs/01_data.ipynb #c09edb56
 @delegates(_dls, but=['r', 'get_y'])
 def df_dls(df:pd.DataFrame, # one row per image
@@ -157,6 +181,7 @@ def df_dls(df:pd.DataFrame, # one row per image
           )->DataLoaders:
     "`DataLoaders` from the file names in `fn_col` of `df` and the labels in `label_col`, split by `valid_col` or at random"
     base = Path(path)/(folder or '')
+    df = _one_row_per_file(df, fn_col, label_col)
     files = L(base/f'{f}{suff}' for f in _col(df, fn_col))
     splitter = RandomSplitter(valid_pct, seed=seed)
     if valid_col is not None: splitter = FuncSplitter(set(files[np.flatnonzero(_col(df, valid_col).astype(bool))]).__contains__)

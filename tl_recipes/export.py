@@ -11,8 +11,9 @@ from safetensors.torch import save_file, load_file
 from fastai.vision.all import *
 import fastai, timm, tl_recipes
 from .learner import *
+from .learner import _TV_ARCHS, _arch_name
 from .audit import open_rgb, _walk, _is_image, _map_chunks
-from .core import _atomic_write
+from .core import _atomic_write, _check_ints, _staged, _umask
 
 # %% auto #0
 __all__ = ['export_model', 'TransferModel', 'load_model', 'predict_folder']
@@ -44,13 +45,13 @@ def _check_replaceable(path:Path):
         raise FileExistsError(f"{path} is not an earlier export ({', '.join(other[:3])}{' ...' if len(other) > 3 else ''} "
                               "in it): export into a new or empty folder, or move that folder away yourself")
 
-def _replace_dir(tmp:Path, dest:Path):
-    "Move the finished folder `tmp` to `dest`, replacing an earlier export at `dest` only once `tmp` is complete"
-    _check_replaceable(dest)
-    old = None
-    if dest.exists(): old = dest.rename(dest.with_name(f'.{dest.name}.old-{os.getpid()}'))
-    tmp.rename(dest)
-    if old: shutil.rmtree(old)
+def _export_arch(learn:Learner)->str:
+    "The name `load_model` rebuilds `learn`'s model from: `transfer_learner`'s `arch_name`, or `vision_learner`'s `arch`"
+    if hasattr(learn, 'arch_name'): return learn.arch_name
+    a = getattr(learn, 'arch', None)
+    if isinstance(a, str) or (a is not None and a.__name__ in _TV_ARCHS and _TV_ARCHS[a.__name__] is a): return _arch_name(a)
+    raise ValueError(f"cannot export a model of architecture {getattr(a, '__name__', a)!r}: `load_model` rebuilds the bundled "
+                     f"'efficientnet_lite0', torchvision's {', '.join(_TV_ARCHS)} and timm names; use `learn.export()` for others")
 
 def export_model(learn:Learner, # a trained learner from `transfer_learner`
                  path:Path|str, # folder to write `model.safetensors` and `model.json` into
@@ -59,14 +60,14 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
     "Save `learn`'s weights as safetensors and its architecture, classes and preprocessing as JSON in the folder `path`"
     path = Path(path); _check_replaceable(path); path.parent.mkdir(parents=True, exist_ok=True)
     presize, size, valid_scale = _sizes(learn.dls)
-    meta = dict(arch=learn.arch_name, head=getattr(learn, 'head_name', 'fastai'), vocab=list(map(str, learn.dls.vocab)),
+    meta = dict(arch=_export_arch(learn), head=getattr(learn, 'head_name', 'fastai'), vocab=list(map(str, learn.dls.vocab)),
                 presize=presize, size=size, valid_scale=valid_scale,
                 stats=_stats(learn.dls), versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}-', dir=path.parent))
-    save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()}, tmp/'model.safetensors')
-    (tmp/'model.json').write_text(json.dumps(meta, indent=2))
-    if pickle: learn.export(tmp/'learner.pkl')
-    _replace_dir(tmp, path)
+    with _staged(path, keep=False, check=_check_replaceable) as tmp:
+        save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()}, tmp/'model.safetensors')
+        os.chmod(tmp/'model.safetensors', 0o666 & ~_umask())  # safetensors writes it 0600
+        (tmp/'model.json').write_text(json.dumps(meta, indent=2))
+        if pickle: learn.export(tmp/'learner.pkl')
     return path
 
 # %% ../nbs/05_export.ipynb #de1993c0
@@ -132,13 +133,38 @@ def _device(device)->torch.device:
     if d.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device={device!r}, but torch sees no GPU here: pass device='cpu'")
     return d
 
+_MAX_SIZE = 2048  # pixels: more than any body here is trained at; a tampered size could ask for gigabytes per image
+_num = lambda lo, hi: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
+_side = lambda v: isinstance(v, int) and _num(1, _MAX_SIZE)(v)
+_triple = lambda v, lo: isinstance(v, list) and len(v) == 3 and all(_num(lo, 1e3)(x) for x in v)
+_META = dict(arch=(lambda v: isinstance(v, str), 'a name'),
+             vocab=(lambda v: isinstance(v, list) and len(v) > 1 and all(isinstance(c, str) for c in v) and len(set(v)) == len(v),
+                    'a list of two or more different class names'),
+             presize=(_side, f'a whole number of pixels from 1 to {_MAX_SIZE}'),
+             size=(_side, f'a whole number of pixels from 1 to {_MAX_SIZE}'),
+             valid_scale=(_num(1e-3, 1), 'a fraction from 0.001 to 1'),
+             stats=(lambda v: v is None or (isinstance(v, list) and len(v) == 2 and _triple(v[0], -1e3) and _triple(v[1], 1e-6)),
+                    'null, or [mean, std]: three numbers each, std above 0'),
+             head=(lambda v: v in ('fastai', 'dense', 'linear'), "'fastai', 'dense' or 'linear'"))
+
+def _check_meta(meta:dict, fname:Path)->dict:
+    "`meta`, read from `fname`, after checking the type and range of every field that `load_model` uses"
+    meta = {'valid_scale': 1., 'head': 'fastai', **meta} if isinstance(meta, dict) else {}
+    for k, (ok, want) in _META.items():
+        if k not in meta: raise ValueError(f"{fname} has no {k!r}: export the model again")
+        if not ok(meta[k]): raise ValueError(f"{fname}: {k} = {json.dumps(meta[k])[:60]} is not {want}: export the model again")
+    return meta
+
 def load_model(path:Path|str, # folder written by `export_model`
                device=None, # where to predict, e.g. 'cpu' or 'cuda'; default: fastai's `default_device()`, a GPU if there is one
               )->TransferModel:
     "Rebuild the model exported to `path` on `device`, with no pickle: architecture from JSON, weights from safetensors"
     path = Path(path)
-    meta = _read_meta(path)
-    try: model = create_transfer_model(meta['arch'], len(meta['vocab']), pretrained=False, head=meta.get('head', 'fastai'))
+    meta = _check_meta(_read_meta(path), path/'model.json')
+    if meta['arch'] != 'efficientnet_lite0' and not (meta['arch'] in _TV_ARCHS or timm.is_model(meta['arch'])):
+        raise ValueError(f"{path/'model.json'} names the architecture {meta['arch']!r}, which cannot be built here (neither "
+                         f"torchvision's nor timm's): it was exported with {meta.get('versions')}: install those versions")
+    try: model = create_transfer_model(meta['arch'], len(meta['vocab']), pretrained=False, head=meta['head'])
     except Exception as e:
         raise ValueError(f"{path/'model.json'} names the architecture {meta['arch']!r}, which cannot be built here ({e}); "
                          f"it was exported with {meta.get('versions')}: install those versions") from e
@@ -147,8 +173,11 @@ def load_model(path:Path|str, # folder written by `export_model`
     except RuntimeError as e:
         raise ValueError(f"the weights in {path/'model.safetensors'} do not fit `{meta['arch']}` with "
                          f"{len(meta['vocab'])} classes as {path/'model.json'} says: {str(e).splitlines()[1].strip()}") from e
-    model.to(_device(device))
-    return TransferModel(model, meta['vocab'], meta['presize'], meta['size'], meta['stats'], meta.get('valid_scale', 1.))
+    tm = TransferModel(model.to(_device(device)), meta['vocab'], meta['presize'], meta['size'], meta['stats'], meta['valid_scale'])
+    if not torch.isfinite(tm.batch_probs(torch.full((1, 3, tm.presize, tm.presize), 128, dtype=torch.uint8))).all():
+        raise ValueError(f"the model in {path} gives no valid probabilities (NaN or infinite) on a grey image: its weights "
+                         f"are damaged or diverged in training; export a model that trained well")
+    return tm
 
 # %% ../nbs/05_export.ipynb #3bd22847
 def _load_item(model:TransferModel, f:Path):
@@ -163,7 +192,7 @@ def _rows(model:TransferModel, files:list, items:list, k:int)->list:
     if not ok: return rows
     top = model.batch_probs(torch.stack([items[i][0] for i in ok])).topk(min(k, len(model.vocab)), dim=1)
     for i, ps, cs in zip(ok, top.values.tolist(), top.indices.tolist()):  # plain lists: no tensor op per row
-        rows[i].update(label=model.vocab[cs[0]], probability=ps[0], top_k='; '.join(f'{model.vocab[c]} {p:.4f}' for p, c in zip(ps, cs)))
+        rows[i].update(label=model.vocab[cs[0]], probability=ps[0], top_k=json.dumps({model.vocab[c]: round(p, 4) for p, c in zip(ps, cs)}))
     return rows
 
 # %% ../nbs/05_export.ipynb #4f8b988c
@@ -175,15 +204,16 @@ def predict_folder(model:TransferModel, # from `load_model`
                    progress:bool=True, # show a progress bar
                   )->pd.DataFrame:
     "Predict every image in `folder` by batches of `bs`: one row per file with label, probability, top `k` and error"
+    _check_ints(1, bs=bs, k=k)  # before anything is written
     folder = Path(folder)
     if not folder.exists(): raise FileNotFoundError(f"{folder} does not exist: pass a folder of images or an image file")
     files = [folder] if folder.is_file() else _walk(folder).filter(_is_image)
-    if not files: raise ValueError(f"no image files (.jpg, .png, ...) below {folder}")
+    if not files: raise ValueError(f"no image files (.jpg, .png, ...) below {folder}: pass the folder that holds the images, or one image")
     batches = [files[i:i+bs] for i in range(0, len(files), bs)]
     rows = [r for b in (progress_bar(batches) if progress else batches)
             for r in _rows(model, b, _map_chunks(partial(_load_item, model), b), k)]
     df = pd.DataFrame(rows, columns=['file', 'label', 'probability', 'top_k', 'error'])
-    if csv: _atomic_write(csv, lambda t: df.to_csv(t, index=False))
+    if csv: _atomic_write(csv, lambda t: df.to_csv(t, index=False, errors='backslashreplace'))  # a name not in UTF-8: escaped
     return df
 
 # %% ../nbs/05_export.ipynb #537adaa3

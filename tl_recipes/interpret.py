@@ -8,7 +8,7 @@ import base64, html
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
-from .core import _save_fig, _atomic_write, _trim_memory
+from .core import _save_fig, _trim_memory, _lock, _staged, _REPORT_FILES
 
 # %% auto #0
 __all__ = ['interp_report']
@@ -60,7 +60,7 @@ def _html_page(title:str, accuracy:float, figs:list, tables:dict, n_items:int=50
     for name, df in tables.items():
         shown = df.sort_values('loss', ascending=False).head(n_items) if name == 'items' else df
         note = f' (the {n_items} largest losses of {len(df):,}; all in items.csv)' if len(df) > len(shown) else ''
-        parts.append(f'<h2>{name.replace("_", " ")}{note}</h2>' + shown.to_html(float_format=lambda x: f'{x:.4f}'))
+        parts.append(f'<h2>{name.replace("_", " ")}{note}</h2>' + shown.to_html(index=name == 'per_class', float_format=lambda x: f'{x:.4f}'))  # row numbers say nothing
     style = 'body{font-family:sans-serif;max-width:60em;margin:auto} table{border-collapse:collapse} td,th{padding:2px 8px;border:1px solid #ccc}'
     return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head><body>{"".join(parts)}</body></html>'
 
@@ -77,7 +77,17 @@ def interp_report(learn:Learner, # a trained learner
                   title:str='Interpretation', # title of the HTML page
                  )->dict:
     "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, per-class and per-item tables to `out`, and one HTML page of them all"
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    with _lock(out), _staged(out) as tmp:  # the old report, or the whole new one
+        for n in _REPORT_FILES: (tmp/n).unlink(missing_ok=True)  # links to the old report's files: write new ones
+        tables, cm, acc, page = _write_report(learn, tmp, k, min_val, title)
+    if in_ipython():  # Jupyter, and the shell nbdev_test and the docs build run notebooks in
+        from IPython.display import HTML, display
+        display(HTML(page))
+    return dict(tables, confusion=cm, accuracy=acc, files=[out/n for n in _REPORT_FILES])
+
+def _write_report(learn, out, k, min_val, title)->tuple:
+    "Write the files of `interp_report` into `out`; return the tables, the confusion matrix, the accuracy and the HTML page"
     dl, vocab = learn.dls.valid, learn.dls.vocab
     probs, targs, losses = learn.get_preds(dl=dl, with_loss=True, cbs=_TrimMemory())  # no inputs kept (fastai#3141)
     interp = ClassificationInterpretation(learn, dl, losses)  # decodes only the top `k` items to show them
@@ -94,10 +104,7 @@ def interp_report(learn:Learner, # a trained learner
     tables = dict(most_confused=mc, per_class=_per_class(cm, vocab), items=_items_table(dl.items, probs, targs, losses, vocab))
     for name, df in tables.items():
         df.to_csv(out/f'{name}.csv', index=name == 'per_class'); files.append(out/f'{name}.csv')
-    acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png']
+    acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png' and f.stem != 'most_confused']  # a table below
     page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables)
-    files.append(_atomic_write(out/'report.html', lambda t: t.write_text(page)))
-    if in_ipython():  # Jupyter, and the shell nbdev_test and the docs build run notebooks in
-        from IPython.display import HTML, display
-        display(HTML(page))
-    return dict(tables, confusion=cm, accuracy=acc, files=files)
+    (out/'report.html').write_text(page)
+    return tables, cm, acc, page

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_learner.ipynb #8b0cd4bb
 from __future__ import annotations
-import os
+import os, timm
 from urllib.parse import urlparse
 from fastai.vision.all import *
 from fastai.callback.training import bn_types
@@ -22,8 +22,12 @@ def _arch_name(arch)->str:
     return arch if isinstance(arch, str) else arch.__name__
 
 def _resolve(arch):
-    "The torchvision function for a known name, else `arch` itself (a timm name, or a callable)"
-    return _TV_ARCHS.get(arch, arch) if isinstance(arch, str) else arch
+    "The torchvision function for a known name, else `arch` itself (a timm name, or a callable); a `ValueError` for others"
+    if not isinstance(arch, str): return arch
+    if arch in _TV_ARCHS: return _TV_ARCHS[arch]
+    if arch == 'efficientnet_lite0' or timm.is_model(arch): return arch
+    raise ValueError(f"arch={arch!r} is not an architecture here: pass 'efficientnet_lite0', a torchvision name "
+                     f"({', '.join(_TV_ARCHS)}), or a timm name (`timm.list_models()`)")
 
 # %% ../nbs/02_learner.ipynb #5529e635
 def dense_head(nf:int, # features out of the body

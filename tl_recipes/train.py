@@ -4,12 +4,13 @@
 
 # %% ../nbs/03_train.ipynb #34217ba8
 from __future__ import annotations
-import json, time
+import errno, json, shutil, time
+from copy import copy
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
 from .core import *
-from .core import _save_fig
+from .core import _save_fig, _check_ints, _lock, _staged, _REPORT_FILES
 from .learner import *
 
 # %% auto #0
@@ -52,23 +53,38 @@ def _head_cut(head:nn.Module)->int:
                      "builds; pass `cached=False` to train this head on the frozen body instead")
 
 # %% ../nbs/03_train.ipynb #d4ef5552
-def _feature_array(shape:tuple, fname:Path|None)->Tensor:
-    "An empty float tensor of `shape`: in memory, or memory-mapped to the `.npy` file `fname`"
-    if fname is None: return torch.empty(shape)
-    Path(fname).parent.mkdir(parents=True, exist_ok=True)
-    return torch.from_numpy(np.lib.format.open_memmap(fname, mode='w+', dtype=np.float32, shape=tuple(shape)))
+class _DiskRows:
+    "A float array of `shape` in the `.npy` file `fname`, written and read by rows with plain file reads, never mapped"
+    def __init__(self, fname:Path|str, shape:tuple, dtype=torch.float32):
+        self.fname, self.shape, self.dtype = Path(fname), tuple(shape), torch.empty(0, dtype=dtype).numpy().dtype
+        self.row = int(np.prod(self.shape[1:]))
+        self.fname.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.fname, 'wb') as f:
+            np.lib.format.write_array_header_1_0(f, dict(descr=np.lib.format.dtype_to_descr(self.dtype),
+                                                       fortran_order=False, shape=self.shape))
+            self.offset = f.tell()
+    def __len__(self): return self.shape[0]
+    def _at(self, i:int)->int: return self.offset + i*self.row*self.dtype.itemsize
+    def __setitem__(self, s:slice, x:Tensor):
+        with open(self.fname, 'r+b') as f: f.seek(self._at(s.start)); f.write(x.contiguous().numpy().tobytes())
+    def __getitem__(self, i:int|slice)->Tensor:
+        start, stop, _ = i.indices(len(self)) if isinstance(i, slice) else (i, i+1, 1)
+        a = np.fromfile(self.fname, self.dtype, count=max(stop-start, 0)*self.row, offset=self._at(start))
+        x = torch.from_numpy(a.reshape(-1, *self.shape[1:])).float()
+        return x if isinstance(i, slice) else x[0]
 
-def _activations(m:nn.Module, dl:DataLoader, fname:Path|str|None=None, progress:bool=False)->tuple:
-    "Outputs of `m` over `dl` in inference mode (kept in `fname` if given), with the targets"
+def _activations(m:nn.Module, dl:DataLoader, fname:Path|str|None=None, progress:bool=False, dtype=torch.float32)->tuple:
+    "Outputs of `m` over `dl` in inference mode, as `dtype` (kept in the `.npy` file `fname` if given), with the targets"
     xs, ys, i = None, [], 0
     m.eval()
     with torch.no_grad():
         for xb, yb in (progress_bar(dl, leave=False) if progress else dl):
             if one_param(m).device != xb.device: m.to(xb.device)  # the model follows the data, as in fastai's `fit`
-            x = m(xb).cpu()
-            if xs is None: xs = _feature_array((dl.n, *x.shape[1:]), fname)
+            x = m(xb).to('cpu', dtype)
+            if xs is None: xs = _DiskRows(fname, (dl.n, *x.shape[1:]), dtype) if fname else torch.empty(dl.n, *x.shape[1:], dtype=dtype)
             xs[i:i+len(x)] = x; i += len(x); ys.append(yb.cpu())
-    return xs[:i], torch.cat(ys)
+    if i != len(xs): raise RuntimeError(f"{type(dl).__name__} gave {i} items, not its {len(xs)}")
+    return xs, torch.cat(ys)
 
 def _pooled_body(learn:Learner)->nn.Module:
     "The body of `learn` followed by the pooling and `Flatten` of its head"
@@ -76,22 +92,62 @@ def _pooled_body(learn:Learner)->nn.Module:
 
 def body_features(learn:Learner, # a learner whose model is `nn.Sequential(body, head)`
                   dl:DataLoader, # the images, with their labels
-                  fname:Path|str|None=None, # a `.npy` file to hold the features, memory-mapped, for sets larger than memory
+                  fname:Path|str|None=None, # a `.npy` file to hold the features, for sets larger than memory
                  )->tuple:
     "Pooled activations of `learn`'s body over `dl` (kept in `fname` if given), with the targets, computed once in inference mode"
     return _activations(_pooled_body(learn), dl, fname, hasattr(learn, 'progress'))
 
 # %% ../nbs/03_train.ipynb #a8f15b92
-def _train_features(learn, n_aug, folder=None, m=None)->list:
-    "Outputs of `m` (default: the pooled body) on the training set, once as in validation then `n_aug` augmented passes, each kept in `folder` if given"
-    dls, f, m = learn.dls, lambda i: folder and Path(folder)/f'train_{i}.npy', m or _pooled_body(learn)
-    run = lambda dl, i: _activations(m, dl, f(i), hasattr(learn, 'progress'))
-    return [run(dls.test_dl(dls.train_ds.items, with_labels=True), 0)] + [run(dls.train.new(shuffle=False, drop_last=False), i+1) for i in range(n_aug)]
+def _cache_dtype(device)->torch.dtype:
+    "Half precision for activations cached from a `device` that is a GPU (half their memory), else full precision"
+    return torch.float16 if torch.device(device).type == 'cuda' else torch.float32
+
+def _cache(learn:Learner, m:nn.Module, n_aug:int=0, folder:Path|str|None=None)->tuple:
+    "Outputs of `m` on the training set (once as in validation, then `n_aug` augmented passes) and on the validation set"
+    dls, dt = learn.dls, _cache_dtype(learn.dls.device)
+    run = lambda dl, nm: _activations(m, dl, folder and Path(folder)/f'{nm}.npy', hasattr(learn, 'progress'), dt)
+    trn = [run(dls.test_dl(dls.train_ds.items, with_labels=True), 'train_0')]
+    trn += [run(dls.train.new(shuffle=False, drop_last=False), f'train_{i+1}') for i in range(n_aug)]
+    return trn, run(dls.valid, 'valid')
+
+class _PairDS:
+    "Items (`x[i]` in full precision, `y[i]`) of cached activations `x`, a tensor or `_DiskRows`, and targets `y`"
+    def __init__(self, x, y): self.x, self.y = x, y
+    def __len__(self): return len(self.y)
+    def __getitem__(self, i): return self.x[i].float(), self.y[i]
 
 def _feature_dls(trn:list, val:tuple, bs, device):
-    "`DataLoaders` over cached (features, target) pairs: the passes in `trn`, and `val`"
-    return DataLoaders(DataLoader(torch.utils.data.ConcatDataset([torch.utils.data.TensorDataset(*p) for p in trn]), bs=bs, shuffle=True, drop_last=True),
-                       DataLoader(torch.utils.data.TensorDataset(*val), bs=bs), device=device)
+    "`DataLoaders` over cached (activations, target) pairs: the passes in `trn`, and `val`"
+    ds = torch.utils.data.ConcatDataset([_PairDS(*p) for p in trn])
+    return DataLoaders(DataLoader(ds, bs=bs, shuffle=True, drop_last=True), DataLoader(_PairDS(*val), bs=bs), device=device)
+
+# %% ../nbs/03_train.ipynb #671956f3
+def _mem_available()->float:
+    "Bytes of memory this process can still take: Linux's `MemAvailable` within a container's (cgroup v2) limit, else psutil's"
+    try: avail = int(re.search(r'MemAvailable:\s*(\d+) kB', Path('/proc/meminfo').read_text())[1])*1024
+    except (OSError, TypeError):
+        try: import psutil; return psutil.virtual_memory().available
+        except ImportError: return float('inf')  # unknown: keep everything in memory, as before
+    try:
+        lim = Path('/sys/fs/cgroup/memory.max').read_text().strip()
+        if lim != 'max': avail = min(avail, int(lim) - int(Path('/sys/fs/cgroup/memory.current').read_text()))
+    except (OSError, ValueError): pass
+    return avail
+
+def _size(n:float)->str: return f'{n/1e9:.1f} GB' if n >= 1e8 else f'{n/1e6:.1f} MB'
+
+def _cache_folder(learn:Learner, m:nn.Module, n_aug:int, folder:Path|str, mem_budget:float|None=None)->Path|None:
+    "`folder` if what `_cache` keeps of `m`'s outputs would take more than `mem_budget` bytes (default: half `_mem_available`)"
+    dls, xb = learn.dls, learn.dls.valid.one_batch()[0][:1]
+    with torch.no_grad(): row = m.eval().to(xb.device)(xb)[0].numel()
+    need = row * _cache_dtype(dls.device).itemsize * ((1+n_aug)*len(dls.train_ds) + len(dls.valid_ds))
+    budget, why = (_mem_available()/2, 'half the memory available') if mem_budget is None else (mem_budget, 'mem_budget')
+    if need <= budget: return None
+    folder = Path(folder); free = shutil.disk_usage(next(p for p in (folder, *folder.parents) if p.exists())).free
+    if need > 0.9*free: raise OSError(errno.ENOSPC, f"the cached activations need {_size(need)}: more than the memory "
+        f"budget ({_size(budget)}) and the free disk beside {folder} ({_size(free)}); pass n_aug=0, or cached=False")
+    print(f"Caching {_size(need)} of activations on disk in {folder}: more than the memory budget, {_size(budget)} ({why})")
+    return folder
 
 # %% ../nbs/03_train.ipynb #5dbd4a48
 def _interruptible(learn:Learner, fit:callable, cbs:list):
@@ -103,10 +159,19 @@ def _interruptible(learn:Learner, fit:callable, cbs:list):
             if isinstance(cb, SaveModelCallback) and (learn.path/learn.model_dir/f'{cb.fname}.pth').exists(): learn.load(cb.fname, with_opt=False)
         raise
 
-def _sub_learner(learn:Learner, trn:tuple, val:tuple, model:nn.Module, **kwargs)->Learner:
-    "A `Learner` around `model` on the cached tensors `trn` and `val`, with `learn`'s loss, metrics, optimiser, weight decay and folders"
-    return Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), model, loss_func=learn.loss_func, metrics=learn.metrics,
-                   opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir, **kwargs)
+_OWN_CBS = (TrainEvalCallback, Recorder, CastToTensor, ProgressCallback, BodyBnFreeze)
+
+def _sub_learner(learn:Learner, trn:tuple, val:tuple, model:nn.Module, cbs:list|None=None, **kwargs)->Learner:
+    "A `Learner` around `model` on the cached `trn` and `val`, with `learn`'s loss, metrics, optimiser, folders and callbacks"
+    cbs = [copy(cb) for cb in learn.cbs if not isinstance(cb, _OWN_CBS)] + L(cbs)  # e.g. `MixedPrecision` from `to_fp16`
+    sl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), model, loss_func=learn.loss_func, metrics=learn.metrics,
+                 opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir, cbs=cbs, **kwargs)
+    if not hasattr(learn, 'progress'): sl.remove_cb(ProgressCallback)  # as the user set `learn`
+    return sl
+
+def _spill_dir(learn:Learner)->Path:
+    "Where activations over the memory budget go while a stage trains: `cache` in `learn`'s folder for checkpoints"
+    return learn.path/learn.model_dir/'cache'
 
 # %% ../nbs/03_train.ipynb #3bf30e99
 def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
@@ -116,17 +181,22 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                plot:Path|str|None=None, # where to save the `lr_find` plot
                cbs=None, # callbacks for the `fit_one_cycle` on the features, e.g. `CSVLogger`
                keep_best:bool=True, # end on the epoch with the lowest valid loss
-               on_disk:Path|str|None=None, # folder for the features as memory-mapped `.npy` files, for sets larger than memory
+               on_disk:Path|str|None=None, # folder for the features as `.npy` files; default: memory, within `mem_budget`
                feats:tuple|None=None, # (training passes, validation) features already computed, e.g. by `fine_tune_recipe`
+               mem_budget:float|None=None, # bytes of features to keep in memory; more go to disk for the fit, in `model_dir`
               )->float:
     "Train the head of `learn` for `epochs` with `fit_one_cycle` on body features computed once; return the rate used"
-    trn, val = feats or (_train_features(learn, n_aug, on_disk), body_features(learn, learn.dls.valid, on_disk and Path(on_disk)/'valid.npy'))
-    head = learn.model[1][_head_cut(learn.model[1]):]
-    hl = _sub_learner(learn, trn, val, head)
-    if lr is None: lr = find_lr(hl, plot)['valley']
-    cbs = L(cbs) + ([SaveModelCallback(monitor='valid_loss', fname='best_head')] if keep_best else [])
-    learn.frozen_log = hl.recorder
-    _interruptible(hl, lambda: hl.fit_one_cycle(epochs, lr, cbs=cbs), cbs)
+    m = _pooled_body(learn)
+    spill = None if feats or on_disk else _cache_folder(learn, m, n_aug, _spill_dir(learn), mem_budget)
+    try:
+        trn, val = feats or _cache(learn, m, n_aug, on_disk or spill)
+        hl = _sub_learner(learn, trn, val, learn.model[1][_head_cut(learn.model[1]):])
+        if lr is None: lr = find_lr(hl, plot)['valley']
+        cbs = L(cbs) + ([SaveModelCallback(monitor='valid_loss', fname='best_head')] if keep_best else [])
+        learn.frozen_log = hl.recorder
+        _interruptible(hl, lambda: hl.fit_one_cycle(epochs, lr, cbs=cbs), cbs)
+    finally:
+        if spill: shutil.rmtree(spill, ignore_errors=True)
     return lr
 
 # %% ../nbs/03_train.ipynb #2e881678
@@ -175,23 +245,23 @@ def _keep_best(learn, fname='best')->SaveModelCallback:
     learn.save(fname)
     return cb
 
-def _last_acts(learn:Learner, n_aug:int=0)->tuple:
-    "Activations at the input of the last stage of `learn`'s body: (training passes, validation)"
+def _last_acts(learn:Learner, n_aug:int=0, mem_budget:float|None=None)->tuple:
+    "Activations at the input of the last stage of `learn`'s body (training passes, validation), on disk past `mem_budget`"
     lower = _split_last(learn.model[0])[0]
-    return _train_features(learn, n_aug, m=lower), _activations(lower, learn.dls.valid, progress=hasattr(learn, 'progress'))
+    return _cache(learn, lower, n_aug, _cache_folder(learn, lower, n_aug, _spill_dir(learn), mem_budget))
 
 def _through(m:nn.Module, acts:tuple, bs:int=256, device=None)->tuple:
     "`acts` (inputs, targets) with the inputs passed through `m` on `device` (default: `m`'s) in inference mode, in batches of `bs`"
     (x, y), dev = acts, device or one_param(m).device
     m.to(dev)
-    with torch.no_grad(): return torch.cat([m.eval()(x[i:i+bs].to(dev)).cpu() for i in range(0, len(x), bs)]), y
+    with torch.no_grad(): return torch.cat([m.eval()(x[i:i+bs].to(dev).float()).cpu() for i in range(0, len(x), bs)]), y
 
 def _last_stage_learner(learn:Learner, n_aug:int=0, acts:tuple|None=None)->Learner:
     "A `Learner` training the last stage of `learn`'s body and its head, on activations cached at that stage's input (`acts` if given)"
     trn, val = acts or _last_acts(learn, n_aug)
     bn = [BodyBnFreeze()] if any(isinstance(c, BodyBnFreeze) for c in learn.cbs) else []
-    return _sub_learner(learn, trn, val, nn.Sequential(_split_last(learn.model[0])[1], learn.model[1]),
-                        splitter=lambda m: [params(m[0]), params(m[1])], cbs=bn)
+    return _sub_learner(learn, trn, val, nn.Sequential(_split_last(learn.model[0])[1], learn.model[1]), cbs=bn,
+                        splitter=lambda m: [params(m[0]), params(m[1])])
 
 def fit_unfrozen(learn:Learner, # a learner whose head is trained
                  epochs:int=3, # epochs of `fit_one_cycle`
@@ -262,29 +332,17 @@ def _valid_metrics(learn)->dict:
     vals = learn.validate()
     return dict(zip(['valid_loss'] + [m.name for m in learn.metrics], map(float, vals)))
 
-def fine_tune_recipe(learn:Learner, # a frozen learner from `transfer_learner`
-                     frozen_epochs:int=10, # epochs on the frozen body
-                     unfrozen_epochs:int=3, # epochs after unfreezing
-                     out:Path|str='report', # folder for the plots and `recipe.json`
-                     cached:bool=True, # train the frozen stage on cached body features
-                     n_aug:int=2, # augmented passes for the cached features
-                     lr:float|None=None, # frozen-stage rate; default from `lr_find`
-                     lr_mult:float=10, # body rate = top rate / `lr_mult` after unfreezing
-                     unfreeze:str='last', # 'last': the body's last stage, on cached activations; 'all': the whole body
-                    )->dict:
-    "Train `learn` frozen for `frozen_epochs`, then unfrozen with discriminative rates; return metrics, rates and times per stage"
-    if unfreeze not in ('all', 'last'): raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    learn.model_dir = out.resolve()/'models'  # checkpoints go with the report, not into the data folder
-    res = dict(metrics={}, lrs={}, times={})
-    t = time.time()
-    log = lambda stage: CSVLogger(str(out.resolve()/f'log_{stage}.csv'))
-    if unfrozen_epochs and unfreeze == 'last':
-        try: _split_last(learn.model[0])
-        except ValueError as e: print(f"{e}. Unfreezing the whole body."); unfreeze = 'all'  # e.g. timm's `TimmBody`
-    acts = _last_acts(learn, n_aug) if cached and unfrozen_epochs and unfreeze == 'last' else None  # one pass for both stages
+_RECIPE_FILES = ('recipe.json', 'log_frozen.csv', 'log_unfrozen.csv', 'lr_find_frozen.png', 'lr_find_unfrozen.png',
+                 'curves_frozen.png', 'curves_unfrozen.png', 'models')
+
+def _stages(learn, out, frozen_epochs, unfrozen_epochs, cached, n_aug, lr, lr_mult, unfreeze, mem_budget)->dict:
+    "The stages of `fine_tune_recipe`, writing into `out`"
+    res, t = dict(metrics={}, lrs={}, times={}), time.time()
+    log = lambda stage: CSVLogger(str(out/f'log_{stage}.csv'))
+    acts = _last_acts(learn, n_aug, mem_budget) if cached and unfrozen_epochs and unfreeze == 'last' else None  # for both stages
     if cached:
-        lr = fit_frozen(learn, frozen_epochs, lr, n_aug, plot=out/'lr_find_frozen.png', cbs=log('frozen'), feats=acts and _feats_from_acts(learn, acts))
+        lr = fit_frozen(learn, frozen_epochs, lr, n_aug, plot=out/'lr_find_frozen.png', cbs=log('frozen'),
+                        feats=acts and _feats_from_acts(learn, acts), mem_budget=mem_budget)
         plot_curves(learn.frozen_log, out/'curves_frozen.png')
     else:
         lr = lr or find_lr(learn, out/'lr_find_frozen.png')['valley']
@@ -300,3 +358,27 @@ def fine_tune_recipe(learn:Learner, # a frozen learner from `transfer_learner`
         res['metrics']['unfrozen'] = _valid_metrics(learn)
     (out/'recipe.json').write_text(json.dumps(res, indent=2))
     return res
+
+def fine_tune_recipe(learn:Learner, # a frozen learner from `transfer_learner`
+                     frozen_epochs:int=10, # epochs on the frozen body
+                     unfrozen_epochs:int=3, # epochs after unfreezing
+                     out:Path|str='report', # folder for the plots and `recipe.json`
+                     cached:bool=True, # train the frozen stage on cached body features
+                     n_aug:int=2, # augmented passes for the cached features
+                     lr:float|None=None, # frozen-stage rate; default from `lr_find`
+                     lr_mult:float=10, # body rate = top rate / `lr_mult` after unfreezing
+                     unfreeze:str='last', # 'last': the body's last stage, on cached activations; 'all': the whole body
+                     mem_budget:float|None=None, # bytes of cached activations to keep in memory; more go to `out/models/cache`
+                    )->dict:
+    "Train `learn` frozen for `frozen_epochs`, then unfrozen with discriminative rates; return metrics, rates and times per stage"
+    if unfreeze not in ('all', 'last'): raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
+    _check_ints(1, frozen_epochs=frozen_epochs); _check_ints(0, unfrozen_epochs=unfrozen_epochs, n_aug=n_aug)
+    if unfrozen_epochs and unfreeze == 'last':
+        try: _split_last(learn.model[0])
+        except ValueError as e: print(f"{e}. Unfreezing the whole body."); unfreeze = 'all'  # e.g. timm's `TimmBody`
+    out = Path(out).resolve()
+    with _lock(out), _staged(out, interrupted=True) as tmp:  # the old report or the whole new one (if stopped: what was done)
+        for n in _RECIPE_FILES + _REPORT_FILES: shutil.rmtree(tmp/n) if (tmp/n).is_dir() else (tmp/n).unlink(missing_ok=True)
+        learn.model_dir = tmp/'models'  # checkpoints go with the report, not into the data folder
+        try: return _stages(learn, tmp, frozen_epochs, unfrozen_epochs, cached, n_aug, lr, lr_mult, unfreeze, mem_budget)
+        finally: shutil.rmtree(tmp/'models'/'cache', ignore_errors=True); learn.model_dir = out/'models'  # where `tmp` goes
