@@ -144,10 +144,12 @@ def _system_cause(e:BaseException, out:Path|None=None)->str|None:
         return f"could not write a checkpoint{f' in {out}' if out else ''} ({'no space left on the device' if full else why[0]})"  # torch.save
     return None
 
-def _run(name:str, f:callable, *args, out:Path|None=None, **kwargs):
+def _run(name:str, f:callable, *args, **kwargs):
     "Call `f`; on bad input, a refused write or Ctrl-C print one line `name: ...` and exit with 1 (130 for Ctrl-C)"
+    out = kwargs.get('out')  # where the best weights are, and the disk to look at
     try: return f(*args, **kwargs)
     except KeyboardInterrupt:
+        sys.unraisablehook = lambda u: None  # e.g. torch's `DataLoader` iterator, interrupted while it started its workers
         kept = sorted(Path(out).glob('**/models/best*.pth')) if out else []
         print(f"{name}: interrupted" + (f"; the best weights so far are in {kept[0].parent}" if kept else ''), file=sys.stderr)
         sys.exit(130)
@@ -162,7 +164,9 @@ def _run(name:str, f:callable, *args, out:Path|None=None, **kwargs):
 def _training():
     "Inside, an error is not the user's input but a bug, which `_run` shows with its traceback (unless the system refused a write)"
     try: yield
-    except Exception as e: e._in_training = True; raise
+    except Exception as e:
+        if not isinstance(e, FileExistsError): e._in_training = True  # a folder in use or not ours is no bug
+        raise
 
 # %% ../nbs/06_cli.ipynb #1e851a04
 def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, bar, unfreeze='last', device=None, num_workers=None, mem_budget=None, **layout):
@@ -206,7 +210,9 @@ def tl_train(path:str, # folder of images (any layout of `tl_recipes.data`)
             ):
     "Train a classifier on the images in `path` with the transfer-learning recipe; write the report and the model to `out`"
     import matplotlib; matplotlib.use('Agg')
-    _run('tl_train', _train, path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, sys.stdout.isatty(), unfreeze, device, num_workers, mem_budget, out=out, **kwargs)
+    _run('tl_train', _train, path, out=out, arch=arch, size=size, presize=presize, bs=bs, frozen_epochs=frozen_epochs,
+         unfrozen_epochs=unfrozen_epochs, pretrained=pretrained, flip=flip, seed=seed, bar=sys.stdout.isatty(), unfreeze=unfreeze,
+         device=device, num_workers=num_workers, mem_budget=mem_budget, **kwargs)
 
 # %% ../nbs/06_cli.ipynb #dac07b9c
 def _print(o): print(str(o).encode('utf-8', 'backslashreplace').decode('utf-8'))  # a file name not in UTF-8, escaped
@@ -229,7 +235,7 @@ def tl_predict(model:str, # folder written by `export_model` or `tl_train` (`tl_
                device:str=None, # 'cpu', 'cuda', 'cuda:1' ...; default: a GPU if there is one
               ):
     "Predict the class of an image or of every image in a folder with an exported model"
-    _run('tl_predict', _predict, model, path, csv, bs, k, device)
+    _run('tl_predict', _predict, model, path, csv=csv, bs=bs, k=k, device=device)
 
 # %% ../nbs/06_cli.ipynb #4ba58372
 def _report(model, path, out, bs, seed, device=None, num_workers=None, **layout):
@@ -254,4 +260,4 @@ def tl_report(model:str, # folder written by `export_model` or `tl_train`
              ):
     "Write the interpretation report (HTML, figures, CSVs) of an exported model on the validation images of `path`"
     import matplotlib; matplotlib.use('Agg')
-    _run('tl_report', _report, model, path, out, bs, seed, device, num_workers, **kwargs)
+    _run('tl_report', _report, model, path, out=out, bs=bs, seed=seed, device=device, num_workers=num_workers, **kwargs)

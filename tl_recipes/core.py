@@ -46,6 +46,7 @@ def _atomic_write(fname:Path|str, # the file to (re)write
 # %% ../nbs/00_core.ipynb #35ef6296
 def _alive(pid:int)->bool:
     "Whether process `pid` runs on this machine"
+    if pid <= 0: return False  # `os.kill` would ask about a process group
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
     except PermissionError: pass  # another account's

@@ -96,7 +96,7 @@ class TransferModel:
     "A model rebuilt by `load_model`: `predict` takes a path, a PIL image or an array"
     def __init__(self, model:nn.Module, vocab:list, presize:int, size:int, stats:list|None, valid_scale:float=1.):
         self.model = model.eval().to(memory_format=torch.channels_last)  # 1.3-2x faster on CPU (bench/predict.py)
-        self.vocab, self.presize, self.size, self.stats, self.valid_scale = vocab, presize, size, stats, valid_scale
+        store_attr('vocab,presize,size,stats,valid_scale')
         norm = [T.Normalize(*stats)] if stats else []
         crop = [T.CenterCrop(int(presize*valid_scale))] if valid_scale != 1 else []  # as fastai's `RandomResizedCropGPU` does
         self.item_tfm = T.Compose([partial(_crop_resize, size=presize), _to_bytes])
@@ -209,7 +209,7 @@ def predict_folder(model:TransferModel, # from `load_model`
     if not folder.exists(): raise FileNotFoundError(f"{folder} does not exist: pass a folder of images or an image file")
     files = [folder] if folder.is_file() else _walk(folder).filter(_is_image)
     if not files: raise ValueError(f"no image files (.jpg, .png, ...) below {folder}: pass the folder that holds the images, or one image")
-    batches = [files[i:i+bs] for i in range(0, len(files), bs)]
+    batches = list(chunked(files, bs))
     rows = [r for b in (progress_bar(batches) if progress else batches)
             for r in _rows(model, b, _map_chunks(partial(_load_item, model), b), k)]
     df = pd.DataFrame(rows, columns=['file', 'label', 'probability', 'top_k', 'error'])
