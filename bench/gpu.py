@@ -9,19 +9,20 @@ wall time, and each method's time against fastai's `fine_tune(3)`:
 - lesson 1: `fit_one_cycle(4)` frozen, unfreeze, `lr_find`, `fit_one_cycle(2, slice(1e-6, 1e-4))`;
 - `fine_tune_recipe(4, 2)`: cached frozen stage with `lr_find`, then the last stage on cached activations (the default);
 - the same with `unfreeze='all'`; and each of the three with `to_fp16()`.
-Run: .venv/bin/python bench/gpu.py [--n 2000] [--fp16]
+Run: .venv/bin/python bench/gpu.py [--n 2000] [--fp16]   (a quick check on a CPU: --n 24 --bs 8)
 """
 import argparse, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from recipe import make_patches
+import fastai
 from tl_recipes.all import *
 
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # plain lines, no bars
 
-def learner(path, fp16, bn_freeze=True):
+def learner(path, fp16, bn_freeze=True, bs=64):
     set_seed(42)
-    dls = regex_dls(path, size=224, flip=True, seed=42, bs=64)
+    dls = regex_dls(path, size=224, flip=True, seed=42, bs=bs)
     learn = transfer_learner(dls, 'resnet34', pretrained=False, bn_freeze=bn_freeze)
     learn.model_dir = Path(tempfile.mkdtemp())
     return learn.to_fp16() if fp16 else learn
@@ -43,6 +44,7 @@ METHODS = {'fastai fine_tune(3)': (False, lambda l: l.fine_tune(3)),
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--n', type=int, default=2000); p.add_argument('--fp16', action='store_true')
+    p.add_argument('--bs', type=int, default=64)  # smaller for a quick check with a small --n
     a = p.parse_args()
     dev = torch.cuda.get_device_name() if torch.cuda.is_available() else f'CPU ({torch.get_num_threads()} threads)'
     path = make_patches(n_per_class=a.n//8)
@@ -51,7 +53,7 @@ if __name__ == '__main__':
     rows = {}
     for fp16 in ((False, True) if a.fp16 else (False,)):
         for name, (bn_freeze, f) in METHODS.items():
-            learn = learner(path, fp16, bn_freeze)
+            learn = learner(path, fp16, bn_freeze, a.bs)
             rows[name, fp16] = timed(learn, f)
             print(f"{name:<66}{'fp16' if fp16 else 'fp32':>10}{rows[name, fp16][0]:9.4f}{rows[name, fp16][1]:9.1f} s", flush=True)
     for (name, fp16), (_, t) in rows.items():

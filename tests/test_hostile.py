@@ -94,14 +94,17 @@ def test_ctrl_c_is_one_line(model, tmp_path):
     env = dict(os.environ, TL_RECIPES_HOME=str(tmp/'home'), MPLBACKEND='Agg')
     args = [BIN/'tl_train', src, '--out', tmp_path/'out', '--size', 32, '--frozen_epochs', 2, '--unfrozen_epochs', 50, '--device', 'cpu']
     p = subprocess.Popen(list(map(str, args)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    for _ in range(1200):
-        if (tmp_path/'out'/'report'/'log_unfrozen.csv').exists() or p.poll() is not None: break
+    for _ in range(1200):  # the recipe writes into a new folder beside `out/report` until it ends
+        if list((tmp_path/'out').glob('.report.tmp-*/log_unfrozen.csv')) or p.poll() is not None: break
         time.sleep(0.1)
+    assert p.poll() is None, 'the run ended before the unfrozen stage was seen'
     p.send_signal(signal.SIGINT)
     err = p.communicate(timeout=120)[1]
     assert p.returncode == 130, err[-1500:]
     assert 'Traceback' not in err
     assert err.strip().splitlines()[-1] == f"tl_train: interrupted; the best weights so far are in {tmp_path/'out'/'report'/'models'}"
+    log = pd.read_csv(tmp_path/'out'/'report'/'log_unfrozen.csv')  # what was done is kept: the epochs finished so far
+    assert len(log) < 50 and (tmp_path/'out'/'report'/'models'/'best.pth').exists()
 
 # 7. a full disk: one line naming the cause (a 1 MB tmpfs; needs root, as on these machines)
 @contextmanager
