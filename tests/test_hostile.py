@@ -2,12 +2,17 @@
 
 Each test is one case of the checklist; `bench/hostile.py` runs them all and prints how many hold. A small model (200 digits
 at 32 px, frozen stage only) is trained once by `tl_train` for the cases that need one."""
-import json, os, signal, subprocess, sys, time
+import json, os, shutil, signal, subprocess, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 import pandas as pd
 import pytest
 from test_cli import run, BIN
+
+def _start(cmd, *args, home):
+    "Start the console script `cmd` with `args` in the background, in the environment `run` gives it; return the process"
+    env = dict(os.environ, TL_RECIPES_HOME=str(home), MPLBACKEND='Agg')
+    return subprocess.Popen([str(BIN/cmd), *map(str, args)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 def _one_line_error(p, cmd, *want):
     "The process `p` ended with status 1 and one line `cmd: error: ...` holding each of `want`, no traceback"
@@ -57,7 +62,6 @@ def test_train_bad_argument_writes_nothing(model, tmp_path, args, want):
                                                 ('size', None, "has no 'size'")])
 def test_tampered_model_json(model, tmp_path, field, value, want):
     tmp, src = model
-    import shutil
     m = tmp_path/'m'; shutil.copytree(tmp/'run'/'model', m)
     meta = json.loads((m/'model.json').read_text())
     meta.pop(field) if value is None else meta.update({field: value})
@@ -70,9 +74,8 @@ def test_tampered_model_json(model, tmp_path, field, value, want):
 # 4. two runs into one folder
 def test_second_run_into_a_live_folder_is_refused(model, tmp_path):
     tmp, src = model
-    env = dict(os.environ, TL_RECIPES_HOME=str(tmp/'home'), MPLBACKEND='Agg')
-    args = [BIN/'tl_train', src, '--out', tmp_path/'out', '--size', 32, '--frozen_epochs', 50, '--unfrozen_epochs', 0, '--device', 'cpu']
-    first = subprocess.Popen(list(map(str, args)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = _start('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--frozen_epochs', 50, '--unfrozen_epochs', 0,
+                   '--device', 'cpu', home=tmp/'home')
     try:
         for _ in range(600):
             if (tmp_path/'out'/'report'/'.lock').exists() or first.poll() is not None: break
@@ -91,9 +94,8 @@ def test_second_run_into_a_live_folder_is_refused(model, tmp_path):
 # 7. Ctrl-C: one line saying where the best weights are, status 130
 def test_ctrl_c_is_one_line(model, tmp_path):
     tmp, src = model
-    env = dict(os.environ, TL_RECIPES_HOME=str(tmp/'home'), MPLBACKEND='Agg')
-    args = [BIN/'tl_train', src, '--out', tmp_path/'out', '--size', 32, '--frozen_epochs', 2, '--unfrozen_epochs', 50, '--device', 'cpu']
-    p = subprocess.Popen(list(map(str, args)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = _start('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--frozen_epochs', 2, '--unfrozen_epochs', 50,
+               '--device', 'cpu', home=tmp/'home')
     for _ in range(1200):  # the recipe writes into a new folder beside `out/report` until it ends
         if list((tmp_path/'out').glob('.report.tmp-*/log_unfrozen.csv')) or p.poll() is not None: break
         time.sleep(0.1)
@@ -126,7 +128,6 @@ def test_full_disk_is_one_line(model, tmp_path):
 # 9. odd names and labels
 def test_a_name_not_in_utf8_costs_no_row(model, tmp_path):
     tmp, src = model
-    import shutil
     files = sorted((src/'three').iterdir())[:3]
     for f in files: shutil.copy(f, tmp_path/f.name)
     shutil.copy(files[0], tmp_path/os.fsdecode(b'odd-\xff.png'))
@@ -164,12 +165,12 @@ while True: export_model(learn, sys.argv[2])
 def test_killed_export_leaves_a_model(model, tmp_path, delay):
     tmp, src = model
     dest = tmp_path/'model'
-    import shutil; shutil.copytree(tmp/'run'/'model', dest)
+    shutil.copytree(tmp/'run'/'model', dest)
     p = subprocess.Popen([sys.executable, '-c', KILLED_EXPORT, str(src), str(dest)], stdout=subprocess.PIPE, text=True,
                          env=dict(os.environ, TL_RECIPES_HOME=str(tmp/'home')))
     assert p.stdout.readline().strip() == 'ready'
     time.sleep(delay); p.kill(); p.wait()
-    from tl_recipes.export import load_model, export_model
+    from tl_recipes.export import load_model
     from tl_recipes.core import _clean_debris
     _clean_debris(dest)  # what the next export does first
     assert [f.name for f in tmp_path.iterdir()] == ['model']  # no debris left beside it
