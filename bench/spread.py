@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 from fastai.vision.all import *
 from tl_recipes.all import *
-from tl_recipes.data import _to_folders
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'tests'))
+from helpers import to_folders  # test data, not part of the package
 from tl_recipes.cli import _train, _bars
 
 warnings.filterwarnings('ignore')
@@ -63,13 +64,13 @@ def nb03_unfrozen_last(seed):
 def nb03_recipe(seed):
     "03_train: `fine_tune_recipe(learn, 8, 1)`"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
-    res = fine_tune_recipe(transfer_learner(dls), 8, 1, out=_tmp()/'report')
+    res = transfer_learner(dls).fine_tune_recipe(8, 1, out=_tmp()/'report')
     return dict(frozen=res['metrics']['frozen']['accuracy'], unfrozen=res['metrics']['unfrozen']['accuracy'])
 
 def nb03_plain(seed):
     "03_train: `fine_tune_recipe(..., cached=False, lr=1e-2, unfreeze='all')`, 2 frozen epochs and 1 unfrozen"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
-    res = fine_tune_recipe(transfer_learner(dls), 2, 1, out=_tmp()/'report', cached=False, lr=1e-2, unfreeze='all')
+    res = transfer_learner(dls).fine_tune_recipe(2, 1, out=_tmp()/'report', cached=False, lr=1e-2, unfreeze='all')
     return dict(frozen=res['metrics']['frozen']['accuracy'])
 
 def nb05_export(seed):
@@ -89,7 +90,7 @@ def nb06_demo(seed):
 
 def _cli(n, size, epochs, seed, cls):
     "`tl_train`'s function on `n` digits in class folders; the accuracy and the share of class `cls` that `tl_predict` gets right"
-    src = _to_folders(make_digits(n=n), _tmp()/'digits'); work = _tmp()
+    src = to_folders(make_digits(n=n), _tmp()/'digits'); work = _tmp()
     res = _train(src, work/'run', 'efficientnet_lite0', size=size, presize=None, bs=32, frozen_epochs=epochs,
                  unfrozen_epochs=0, pretrained=True, flip=False, seed=seed, bar=False)
     df = predict_folder(load_model(work/"run"/"model"), src/cls, progress=False)

@@ -18,9 +18,10 @@ def run(cmd, *args, home):
 def trained(tmp_path_factory):
     "400 digits in class folders, and a model trained on them by `tl_train`"
     tmp = tmp_path_factory.mktemp('cli')
-    from tl_recipes.data import make_digits, _to_folders
+    from tl_recipes.data import make_digits
+    from helpers import to_folders
     os.environ['TL_RECIPES_HOME'] = str(tmp/'home')
-    src = _to_folders(make_digits(n=400), tmp/'digits')
+    src = to_folders(make_digits(n=400), tmp/'digits')
     p = run('tl_train', src, '--out', tmp/'run', '--size', 64, '--bs', 32, '--frozen_epochs', 6, '--unfrozen_epochs', 0,
             '--flip', 'False', '--device', 'cpu', home=tmp/'home')
     return tmp, src, p

@@ -17,9 +17,10 @@ def test_modules_are_generated_from_notebooks():
 def test_import_all():
     ns = {}
     exec('from tl_recipes.all import *', ns)
-    for n in ['regex_dls', 'folder_dls', 'transfer_learner', 'fine_tune_recipe', 'interp_report',
+    for n in ['regex_dls', 'folder_dls', 'transfer_learner', 'ActivationCache', 'interp_report',
               'export_model', 'load_model', 'make_digits', 'efficientnet_lite0', 'vision_learner']:
         assert n in ns, n
+    assert callable(ns['Learner'].fine_tune_recipe)  # a method, as fastai's `fine_tune`
     import tl_recipes.export
     assert ns['load_model'] is tl_recipes.export.load_model  # not fastai's load_model(file, model, opt)
 

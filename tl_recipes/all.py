@@ -11,6 +11,7 @@ from .core import *
 from .audit import *
 from .data import *
 from .learner import *
+from .cache import *
 from .train import *
 from .interpret import *
 from .export import *

@@ -21,6 +21,7 @@ from .export import *
 from .export import _device, _check_replaceable
 from .learner import _resolve
 from .core import _check_ints, _lock
+from .train import _check_unfreeze
 from .audit import _is_image
 
 # %% ../nbs/06_cli.ipynb #0b2a3f60
@@ -34,6 +35,11 @@ def _bars(show:bool=True):
 
 # %% ../nbs/06_cli.ipynb #632e2427
 def _acc(res:dict, stage:str)->float: return res['metrics'][stage]['accuracy']
+
+def _recipe_run(learn:Learner, report:Path, model:Path, frozen_epochs:int, unfrozen_epochs:int, **kwargs)->tuple:
+    "`learn.fine_tune_recipe` and `interp_report` into `report`, then `export_model` to `model`; return their results"
+    res = learn.fine_tune_recipe(frozen_epochs, unfrozen_epochs, out=report, **kwargs)
+    return res, interp_report(learn, report), export_model(learn, model)
 
 def digits_demo(out:Path|str='report', # folder for plots, reports and the exported model
                 n:int|None=None, # use the first `n` digits only (a quick run); default all 1,797
@@ -53,14 +59,13 @@ def digits_demo(out:Path|str='report', # folder for plots, reports and the expor
     print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes, from {path}")
     with _bars(bar):
         learn = transfer_learner(dls)
-        res = fine_tune_recipe(learn, frozen_epochs, unfrozen_epochs, out=out)
+        res, rep, exported = _recipe_run(learn, out, out/'model', frozen_epochs, unfrozen_epochs)
     print(f"frozen stage: valid accuracy {_acc(res, 'frozen'):.4f} (lr {res['lrs']['frozen']:.2e}, {res['times']['frozen']:.0f} s)")
     if unfrozen_epochs:
         lo, hi = res['lrs']['unfrozen']
         print(f"unfrozen stage: valid accuracy {_acc(res, 'unfrozen'):.4f} (lr slice({lo:.1e}, {hi:.1e}), {res['times']['unfrozen']:.0f} s)")
-    rep = interp_report(learn, out)
     print(f"most confused: {rep['most_confused'].head(3).values.tolist()}")
-    model = load_model(export_model(learn, out/'model'))
+    model = load_model(exported)
     f = dls.valid_ds.items[0]
     label, prob, _ = model.predict(f)
     print(f"reloaded model: {f.name} is {label!r} with probability {prob:.4f}")
@@ -102,7 +107,8 @@ def tl_demo(out:str='report', # folder for plots, reports and the exported model
            ):
     "Run the transfer-learning recipe on the embedded digits, offline, and write the report to `out`"
     import matplotlib; matplotlib.use('Agg')
-    digits_demo(out, n, size, frozen_epochs, unfrozen_epochs, seed, bar=sys.stdout.isatty())
+    digits_demo(out=out, n=n, size=size, frozen_epochs=frozen_epochs, unfrozen_epochs=unfrozen_epochs, seed=seed,
+                bar=sys.stdout.isatty())
 
 # %% ../nbs/06_cli.ipynb #d05615db
 def _layout_dls(path:Path|str, # folder of images
@@ -173,7 +179,7 @@ def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, p
     "Train on `path` with the recipe, write the report and the export under `out`; return the recipe's results"
     t0, out = time.time(), Path(out)
     _check_ints(1, size=size, presize=presize, bs=bs, frozen_epochs=frozen_epochs); _check_ints(0, unfrozen_epochs=unfrozen_epochs)
-    if unfreeze not in ('all', 'last'): raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
+    _check_unfreeze(unfreeze)
     _resolve(arch); _device(device)
     _check_replaceable(out/'model')  # before hours of training, not after
     set_seed(seed)
@@ -182,8 +188,8 @@ def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, p
     with _bars(bar):
         learn = transfer_learner(dls, arch, pretrained=pretrained)
         with _lock(out), _training():  # the input is good: from here an error is the system's, or a bug
-            res = fine_tune_recipe(learn, frozen_epochs, unfrozen_epochs, out=out/'report', unfreeze=unfreeze, mem_budget=mem_budget)
-            rep = interp_report(learn, out/'report'); export_model(learn, out/'model')
+            res, rep, _ = _recipe_run(learn, out/'report', out/'model', frozen_epochs, unfrozen_epochs, unfreeze=unfreeze,
+                                      mem_budget=mem_budget)
     print(f"model in {(out/'model').resolve()}, report in {(out/'report'/'report.html').resolve()}; {time.time()-t0:.0f} s")
     print(f"final valid accuracy {rep['accuracy']:.4f}")
     return res
@@ -210,7 +216,7 @@ def tl_train(path:str, # folder of images (any layout of `tl_recipes.data`)
             ):
     "Train a classifier on the images in `path` with the transfer-learning recipe; write the report and the model to `out`"
     import matplotlib; matplotlib.use('Agg')
-    _run('tl_train', _train, path, out=out, arch=arch, size=size, presize=presize, bs=bs, frozen_epochs=frozen_epochs,
+    _run('tl_train', _train, path=path, out=out, arch=arch, size=size, presize=presize, bs=bs, frozen_epochs=frozen_epochs,
          unfrozen_epochs=unfrozen_epochs, pretrained=pretrained, flip=flip, seed=seed, bar=sys.stdout.isatty(), unfreeze=unfreeze,
          device=device, num_workers=num_workers, mem_budget=mem_budget, **kwargs)
 
@@ -235,7 +241,7 @@ def tl_predict(model:str, # folder written by `export_model` or `tl_train` (`tl_
                device:str=None, # 'cpu', 'cuda', 'cuda:1' ...; default: a GPU if there is one
               ):
     "Predict the class of an image or of every image in a folder with an exported model"
-    _run('tl_predict', _predict, model, path, csv=csv, bs=bs, k=k, device=device)
+    _run('tl_predict', _predict, model=model, path=path, csv=csv, bs=bs, k=k, device=device)
 
 # %% ../nbs/06_cli.ipynb #4ba58372
 def _report(model, path, out, bs, seed, device=None, num_workers=None, **layout):
@@ -260,4 +266,4 @@ def tl_report(model:str, # folder written by `export_model` or `tl_train`
              ):
     "Write the interpretation report (HTML, figures, CSVs) of an exported model on the validation images of `path`"
     import matplotlib; matplotlib.use('Agg')
-    _run('tl_report', _report, model, path, out=out, bs=bs, seed=seed, device=device, num_workers=num_workers, **kwargs)
+    _run('tl_report', _report, model=model, path=path, out=out, bs=bs, seed=seed, device=device, num_workers=num_workers, **kwargs)

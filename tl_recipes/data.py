@@ -125,15 +125,6 @@ def folder_dls(path:Path|str, # folder holding one folder per class, or `train` 
     r = audit_images(path, get_y=parent_label, splitter=splitter, folders=[train, valid] if train else None, **(audit or {}))
     return _dls(r, parent_label, **kwargs)
 
-# %% ../nbs/01_data.ipynb #522b1ce2
-def _to_folders(src:Path, dest:Path|str, split:tuple|None=None)->Path:
-    "Copy the digit files of `src` into class folders under `dest`, every fifth into `split[1]` if given"
-    for i, f in enumerate(sorted(Path(src).ls(file_exts='.png'))):
-        sub = () if split is None else (split[1] if i%5 == 4 else split[0],)
-        d = Path(dest, *sub, f.name.rsplit('_', 1)[0]); d.mkdir(parents=True, exist_ok=True)
-        shutil.copy(f, d)
-    return Path(dest)
-
 # %% ../nbs/01_data.ipynb #736a30dd
 def _col(df:pd.DataFrame, c:int|str)->pd.Series:
     "Column `c` of `df`, by position or by name, or an error naming the columns it has"

@@ -11,7 +11,8 @@ from safetensors.torch import save_file, load_file
 from fastai.vision.all import *
 import fastai, timm, tl_recipes
 from .learner import *
-from .learner import _TV_ARCHS, _arch_name
+from .learner import _ARCHS, _HEADS, _arch_name
+from fastai.vision.learner import _add_norm
 from .audit import open_rgb, _walk, _is_image, _map_chunks
 from .core import _atomic_write, _check_ints, _staged, _umask
 
@@ -46,12 +47,20 @@ def _check_replaceable(path:Path):
                               "in it): export into a new or empty folder, or move that folder away yourself")
 
 def _export_arch(learn:Learner)->str:
-    "The name `load_model` rebuilds `learn`'s model from: `transfer_learner`'s `arch_name`, or `vision_learner`'s `arch`"
-    if hasattr(learn, 'arch_name'): return learn.arch_name
+    "The name `load_model` rebuilds `learn`'s model from: the `arch` that fastai's `vision_learner` keeps"
     a = getattr(learn, 'arch', None)
-    if isinstance(a, str) or (a is not None and a.__name__ in _TV_ARCHS and _TV_ARCHS[a.__name__] is a): return _arch_name(a)
-    raise ValueError(f"cannot export a model of architecture {getattr(a, '__name__', a)!r}: `load_model` rebuilds the bundled "
-                     f"'efficientnet_lite0', torchvision's {', '.join(_TV_ARCHS)} and timm names; use `learn.export()` for others")
+    if isinstance(a, str) or (a is not None and _ARCHS.get(getattr(a, '__name__', None)) is a): return _arch_name(a)
+    raise ValueError(f"cannot export a model of architecture {getattr(a, '__name__', a)!r}: `load_model` rebuilds "
+                     f"{', '.join(_ARCHS)} and timm names; use `learn.export()` for others")
+
+def _export_head(learn:Learner, arch:str)->str:
+    "Which of the heads `load_model` rebuilds on `arch` has exactly the tensors of `learn.model`"
+    shapes = lambda m: {k: v.shape for k, v in m.state_dict().items()}
+    for h in _HEADS:
+        with torch.device('meta'): m = create_transfer_model(arch, learn.dls.c, pretrained=False, head=h)
+        if shapes(m) == shapes(learn.model): return h
+    raise ValueError(f"cannot export this model: it is not `{arch}` with one of the heads {_HEADS} that `load_model` "
+                     "rebuilds; use `learn.export()` for others")
 
 def export_model(learn:Learner, # a trained learner from `transfer_learner`
                  path:Path|str, # folder to write `model.safetensors` and `model.json` into
@@ -60,7 +69,8 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
     "Save `learn`'s weights as safetensors and its architecture, classes and preprocessing as JSON in the folder `path`"
     path = Path(path); _check_replaceable(path); path.parent.mkdir(parents=True, exist_ok=True)
     presize, size, valid_scale = _sizes(learn.dls)
-    meta = dict(arch=_export_arch(learn), head=getattr(learn, 'head_name', 'fastai'), vocab=list(map(str, learn.dls.vocab)),
+    arch = _export_arch(learn)
+    meta = dict(arch=arch, head=_export_head(learn, arch), vocab=list(map(str, learn.dls.vocab)),
                 presize=presize, size=size, valid_scale=valid_scale,
                 stats=_stats(learn.dls), versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
     with _staged(path, keep=False, check=_check_replaceable) as tmp:
@@ -86,11 +96,6 @@ def _crop_resize(im:Image.Image, size:int)->Image.Image:
     l, t = int(.5*(w-c)), int(.5*(h-c))
     return im.crop((l, t, l+c, t+c)).resize((size, size), Image.BILINEAR)
 
-# %% ../nbs/05_export.ipynb #942e1485
-def _to_bytes(im:Image.Image)->Tensor:
-    "`im` as a uint8 tensor of shape (3, height, width), its pixels kept in PIL's order (channels last in memory)"
-    return torch.from_numpy(np.array(im)).permute(2, 0, 1)
-
 # %% ../nbs/05_export.ipynb #9697f03a
 class TransferModel:
     "A model rebuilt by `load_model`: `predict` takes a path, a PIL image or an array"
@@ -99,7 +104,7 @@ class TransferModel:
         store_attr('vocab,presize,size,stats,valid_scale')
         norm = [T.Normalize(*stats)] if stats else []
         crop = [T.CenterCrop(int(presize*valid_scale))] if valid_scale != 1 else []  # as fastai's `RandomResizedCropGPU` does
-        self.item_tfm = T.Compose([partial(_crop_resize, size=presize), _to_bytes])
+        self.item_tfm = T.Compose([partial(_crop_resize, size=presize), T.PILToTensor()])
         self.batch_tfm = T.Compose([T.ConvertImageDtype(torch.float32), *crop, T.Resize(size, antialias=False), *norm])
 
     def probs(self, img)->Tensor:
@@ -161,7 +166,7 @@ def load_model(path:Path|str, # folder written by `export_model`
     "Rebuild the model exported to `path` on `device`, with no pickle: architecture from JSON, weights from safetensors"
     path = Path(path)
     meta = _check_meta(_read_meta(path), path/'model.json')
-    if meta['arch'] != 'efficientnet_lite0' and not (meta['arch'] in _TV_ARCHS or timm.is_model(meta['arch'])):
+    if not (meta['arch'] in _ARCHS or timm.is_model(meta['arch'])):
         raise ValueError(f"{path/'model.json'} names the architecture {meta['arch']!r}, which cannot be built here (neither "
                          f"torchvision's nor timm's): it was exported with {meta.get('versions')}: install those versions")
     try: model = create_transfer_model(meta['arch'], len(meta['vocab']), pretrained=False, head=meta['head'])
@@ -225,5 +230,5 @@ def learner(self:TransferModel, dls:DataLoaders, # built like the training data 
     if list(map(str, dls.vocab)) != list(self.vocab):
         raise ValueError(f"the data's classes {list(dls.vocab)[:5]}... differ from the model's {self.vocab[:5]}...: "
                          "pass data with the classes the model was trained on")
-    if self.stats and not dls.after_batch.fs.filter(risinstance(Normalize)): dls.add_tfms([Normalize.from_stats(*self.stats)], 'after_batch')
+    _add_norm(dls, dict(stats=self.stats), pretrained=True)  # fastai's: unless `dls` already normalise
     return Learner(dls, self.model, loss_func=CrossEntropyLossFlat(), **{'metrics': accuracy, **kwargs})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64, html
 import matplotlib.pyplot as plt
 import pandas as pd
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from fastai.vision.all import *
 from .core import _save_fig, _trim_memory, _lock, _staged, _REPORT_FILES
 
@@ -33,20 +34,10 @@ def _items_table(files, probs, targs, losses, vocab)->pd.DataFrame:
     return pd.DataFrame(dict(file=[str(f) for f in files], actual=[vocab[int(t)] for t in targs],
                              predicted=[vocab[int(i)] for i in pred], probability=p.numpy(), loss=losses.numpy()))
 
-def _confusion(probs, targs, n)->np.ndarray:
-    "The `n`x`n` confusion matrix, rows actual, columns predicted"
-    return np.bincount(targs.numpy()*n + probs.argmax(1).numpy(), minlength=n*n).reshape(n, n)
-
-def _most_confused(cm, vocab, min_val)->pd.DataFrame:
-    "fastai's `most_confused`: off-diagonal pairs counted at least `min_val` times, largest first"
-    pairs = [(vocab[i], vocab[j], int(cm[i, j])) for i, j in zip(*np.where(cm >= min_val)) if i != j]
-    return pd.DataFrame(sorted(pairs, key=lambda o: o[2], reverse=True), columns=['actual', 'predicted', 'count'])
-
-def _per_class(cm, vocab)->pd.DataFrame:
-    "Precision, recall, F1 and support per class from the confusion matrix `cm` (rows: actual)"
-    tp, pred_n, true_n = np.diag(cm), cm.sum(0), cm.sum(1)
-    p, r = tp/np.maximum(pred_n, 1), tp/np.maximum(true_n, 1)
-    return pd.DataFrame(dict(precision=p, recall=r, f1=2*p*r/np.maximum(p+r, 1e-12), support=true_n), index=list(vocab))
+def _per_class(targs, preds, vocab)->pd.DataFrame:
+    "scikit-learn's precision, recall, F1 and support per class of `vocab`, for the predictions `preds` of `targs`"
+    p, r, f, s = precision_recall_fscore_support(targs, preds, labels=range(len(vocab)), zero_division=0)
+    return pd.DataFrame(dict(precision=p, recall=r, f1=f, support=s), index=list(vocab))
 
 # %% ../nbs/04_interpret.ipynb #8077433f
 def _img_tag(f:Path)->str:
@@ -94,14 +85,15 @@ def _write_report(learn, out, k, min_val, title)->tuple:
     interp.plot_top_losses(k, nrows=int(math.ceil(math.sqrt(k))))
     _name_titles(plt.gcf(), [dl.items[i] for i in losses.topk(k).indices])
     files = [_save_fig(out/'top_losses.png')]
-    cm = _confusion(probs, targs, len(vocab))
-    interp.confusion_matrix = lambda: cm  # fastai's plot would run `get_preds` again to recompute it
+    cm = confusion_matrix(targs, probs.argmax(1), labels=range(len(vocab)))  # rows actual, columns predicted
+    interp.confusion_matrix = lambda: cm.copy()  # fastai's runs `get_preds` again; `most_confused` zeroes the diagonal
     interp.plot_confusion_matrix()
     files.append(_save_fig(out/'confusion_matrix.png'))
-    mc = _most_confused(cm, vocab, min_val)
+    mc = pd.DataFrame(interp.most_confused(min_val), columns=['actual', 'predicted', 'count']).astype({'count': int})
     _table_fig(mc, f'most confused (at least {min_val})')
     files.append(_save_fig(out/'most_confused.png'))
-    tables = dict(most_confused=mc, per_class=_per_class(cm, vocab), items=_items_table(dl.items, probs, targs, losses, vocab))
+    tables = dict(most_confused=mc, per_class=_per_class(targs, probs.argmax(1), vocab),
+                  items=_items_table(dl.items, probs, targs, losses, vocab))
     for name, df in tables.items():
         df.to_csv(out/f'{name}.csv', index=name == 'per_class'); files.append(out/f'{name}.csv')
     acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png' and f.stem != 'most_confused']  # a table below

@@ -7,27 +7,31 @@ from __future__ import annotations
 import os, timm
 from urllib.parse import urlparse
 from fastai.vision.all import *
+from fastai.vision.learner import _add_norm
 from fastai.callback.training import bn_types
 import pandas as pd
 from .core import *
 
 # %% auto #0
-__all__ = ['dense_head', 'linear_head', 'create_transfer_model', 'BodyBnFreeze', 'transfer_learner', 'param_report']
+__all__ = ['dense_head', 'create_transfer_model', 'BodyBnFreeze', 'transfer_learner', 'param_report']
 
 # %% ../nbs/02_learner.ipynb #62814893
-_TV_ARCHS = dict(resnet18=resnet18, resnet34=resnet34, resnet50=resnet50, resnet101=resnet101, vgg16_bn=vgg16_bn)
+model_meta[efficientnet_lite0] = dict(cut=noop, split=default_split, stats=LITE0_STATS)
+
+_ARCHS = dict(efficientnet_lite0=efficientnet_lite0, resnet18=resnet18, resnet34=resnet34, resnet50=resnet50,
+              resnet101=resnet101, vgg16_bn=vgg16_bn)
 
 def _arch_name(arch)->str:
     "The name under which `arch` is exported and rebuilt"
     return arch if isinstance(arch, str) else arch.__name__
 
 def _resolve(arch):
-    "The torchvision function for a known name, else `arch` itself (a timm name, or a callable); a `ValueError` for others"
+    "The function for a name in `_ARCHS`, else `arch` itself (a timm name, or a function); a `ValueError` for others"
     if not isinstance(arch, str): return arch
-    if arch in _TV_ARCHS: return _TV_ARCHS[arch]
-    if arch == 'efficientnet_lite0' or timm.is_model(arch): return arch
-    raise ValueError(f"arch={arch!r} is not an architecture here: pass 'efficientnet_lite0', a torchvision name "
-                     f"({', '.join(_TV_ARCHS)}), or a timm name (`timm.list_models()`)")
+    if arch in _ARCHS: return _ARCHS[arch]
+    if timm.is_model(arch): return arch
+    raise ValueError(f"arch={arch!r} is not an architecture here: pass one of {', '.join(_ARCHS)} "
+                     f"or a timm name (`timm.list_models()`)")
 
 # %% ../nbs/02_learner.ipynb #5529e635
 def dense_head(nf:int, # features out of the body
@@ -35,44 +39,46 @@ def dense_head(nf:int, # features out of the body
                hidden:int=1024, # width of the hidden dense layer
                p:float=0.5, # dropout before each dense layer
               )->nn.Sequential:
-    "The flowers tutorial's head: global average pooling, dropout `p`, dense `hidden` with ReLU, dropout `p`, dense `n_out`"
-    return nn.Sequential(nn.AdaptiveAvgPool2d(1), Flatten(), nn.Dropout(p), nn.Linear(nf, hidden), nn.ReLU(inplace=True),
-                         nn.Dropout(p), nn.Linear(hidden, n_out))
-
-def linear_head(nf:int, # features out of the body
-                n_out:int, # number of classes
-               )->nn.Sequential:
-    "The PyTorch tutorial's new final layer: global average pooling and one dense layer of `n_out`, as a ResNet's `fc`"
-    return nn.Sequential(nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(nf, n_out))
+    "The flowers tutorial's head: average pooling, dropout `p`, dense `hidden` with ReLU, dropout `p`, dense `n_out`"
+    return nn.Sequential(nn.AdaptiveAvgPool2d(1), Flatten(), nn.Dropout(p), nn.Linear(nf, hidden),
+                         nn.ReLU(inplace=True), nn.Dropout(p), nn.Linear(hidden, n_out))
 
 # %% ../nbs/02_learner.ipynb #d0f8648c
-_HEADS = dict(fastai=create_head, dense=dense_head, linear=linear_head)
+_HEADS = ('fastai', 'dense', 'linear')
+_LINEAR = dict(lin_ftrs=[], concat_pool=False, first_bn=False, ps=0)  # `create_head`: pooling and one `nn.Linear`
 
-def _n_features(body)->int: return num_features_model(nn.Sequential(*body.children()))
+def _n_features(arch)->int:
+    "Features out of `arch`'s body, found on the meta device (no weights, no memory)"
+    with torch.device('meta'):
+        if isinstance(arch, str): return timm.create_model(arch, pretrained=False, num_classes=0).num_features
+        m = arch(weights=None) if 'weights' in model_meta.get(arch, {}) else arch(pretrained=False)
+        return num_features_model(nn.Sequential(*create_body(m, cut=model_meta.get(arch, {}).get('cut')).children()))
 
+def _head_args(arch, n_out:int, head:str)->dict:
+    "Arguments of fastai's `vision_learner` and `create_vision_model` for the head named `head`"
+    if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {_HEADS}")
+    if head == 'dense': return dict(custom_head=dense_head(_n_features(arch), n_out))
+    return _LINEAR if head == 'linear' else {}
+
+# %% ../nbs/02_learner.ipynb #64ed4dba
 def create_transfer_model(arch='efficientnet_lite0', # 'efficientnet_lite0', a torchvision name or function, or a timm name
                           n_out:int=2, # number of classes
                           pretrained:bool=True, # load ImageNet weights into the body
-                          head:str='fastai', # 'fastai' (`create_head`), 'dense' (`dense_head`) or 'linear' (`linear_head`)
-                          **kwargs # passed to fastai's `create_head`
+                          head:str='fastai', # 'fastai' (`create_head`), 'dense' (`dense_head`) or 'linear' (one layer)
                          )->nn.Sequential:
-    "`nn.Sequential(body, head)` for `arch` with a new `head` of `n_out` outputs, the layout fastai's `vision_learner` builds"
-    if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {tuple(_HEADS)}")
-    a = _resolve(arch)
-    if a == 'efficientnet_lite0': model = nn.Sequential(efficientnet_lite0(pretrained), create_head(1280, n_out, **kwargs))
-    elif isinstance(a, str): model = create_timm_model(a, n_out, default_split, pretrained, **kwargs)[0]
-    else: model = create_vision_model(a, n_out, pretrained=pretrained, **kwargs)
-    if head != 'fastai': model[1] = _HEADS[head](_n_features(model[0]), n_out)
-    apply_init(model[1])
-    return model
+    "fastai's `create_vision_model` (`create_timm_model` for a timm name) for `arch`, with `head` and `n_out` outputs"
+    a = _resolve(arch); kw = _head_args(a, n_out, head)
+    return create_timm_model(a, n_out, pretrained=pretrained, **kw)[0] if isinstance(a, str) else \
+           create_vision_model(a, n_out, pretrained=pretrained, **kw)
 
 # %% ../nbs/02_learner.ipynb #7fa29302
 def _weights_host(arch)->str|None:
     "The host `arch`'s pretrained weights come from, or None when they need no download"
     a = _resolve(arch)
-    if a == 'efficientnet_lite0': return None
+    if a is efficientnet_lite0: return None
     if isinstance(a, str):  # timm: the Hugging Face hub, or the mirror that `HF_ENDPOINT` names
-        return None if os.environ.get('HF_HUB_OFFLINE') else urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co').hostname
+        if os.environ.get('HF_HUB_OFFLINE'): return None
+        return urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co').hostname
     ckpt = Path(torch.hub.get_dir())/'checkpoints'
     return None if any(ckpt.glob(f'{a.__name__}-*')) else 'download.pytorch.org'
 
@@ -83,12 +89,6 @@ def _check_download(arch):
     raise ConnectionError(f"cannot reach {host} to download the pretrained weights of `{_arch_name(arch)}`: this machine "
                           "looks offline. Use arch='efficientnet_lite0' (ImageNet weights bundled with tl_recipes), "
                           "pass pretrained=False, or download the weights once while online")
-
-# %% ../nbs/02_learner.ipynb #e203f70b
-def _add_norm(dls, stats):
-    "Add `Normalize.from_stats(*stats)` to `dls` after batch, unless it already normalises"
-    if not dls.after_batch.fs.filter(risinstance(Normalize)):
-        dls.add_tfms([Normalize.from_stats(*stats)], 'after_batch')
 
 # %% ../nbs/02_learner.ipynb #676f895c
 class BodyBnFreeze(Callback):
@@ -122,26 +122,20 @@ def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
                      arch='efficientnet_lite0', # 'efficientnet_lite0' (bundled), a torchvision name or function, or a timm name
                      pretrained:bool=True, # ImageNet weights in the body
                      metrics=accuracy, # passed to `Learner`
-                     bn_freeze:bool=True, # keep the body's BatchNorm in inference mode (`BodyBnFreeze`), frozen with the body
+                     bn_freeze:bool=True, # keep the body's BatchNorm in inference mode (`BodyBnFreeze`), frozen with it
                      head:str='fastai', # 'fastai', 'dense' (the flowers tutorial's head) or 'linear' (a new final layer)
                      weights:Path|str|None=None, # a local weights file for `arch`'s body (offline), instead of downloading
-                     **kwargs # passed to `Learner`
+                     **kwargs # passed to fastai's `vision_learner`
                     )->Learner:
-    "A `Learner` for `dls` on a pretrained `arch` body (from a local `weights` file if given), frozen, with a new head"
-    if weights: pretrained = False
-    if _resolve(arch) == 'efficientnet_lite0':
-        _add_norm(dls, LITE0_STATS)
-        model = create_transfer_model(arch, dls.c, pretrained, head)
-        learn = Learner(dls, model, splitter=default_split, metrics=metrics, train_bn=not bn_freeze, **kwargs)
-    else:
-        if pretrained: _check_download(arch)
-        if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {tuple(_HEADS)}")
-        learn = vision_learner(dls, _resolve(arch), pretrained=pretrained, metrics=metrics, train_bn=not bn_freeze, **kwargs)
-        if head != 'fastai':  # vision_learner may have built an optimizer already: rebuild it with the new head
-            learn.model[1], learn.opt = _HEADS[head](_n_features(learn.model[0]), dls.c).to(dls.device), None
-    if weights: _load_body(learn.model[0], weights)
-    if bn_freeze: learn.add_cb(BodyBnFreeze())
-    learn.arch_name, learn.head_name = _arch_name(arch), head
+    "fastai's `vision_learner` for `dls` on a pretrained `arch` body (or a local `weights` file), frozen, with `head`"
+    a = _resolve(arch)
+    if pretrained and not weights: _check_download(a)
+    learn = vision_learner(dls, a, pretrained=pretrained and not weights, metrics=metrics, train_bn=not bn_freeze,
+                           cbs=L(kwargs.pop('cbs', None)) + ([BodyBnFreeze()] if bn_freeze else []),
+                           **_head_args(a, dls.c, head), **kwargs)
+    if weights:
+        _load_body(learn.model[0], weights)
+        if not isinstance(a, str): _add_norm(dls, model_meta.get(a, {}), pretrained=True)
     learn.freeze()
     return learn
 

@@ -4,7 +4,8 @@
 
 # %% ../nbs/03_train.ipynb #34217ba8
 from __future__ import annotations
-import errno, json, shutil, time
+import json, shutil, time
+from contextlib import ExitStack, nullcontext
 from copy import copy
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -12,16 +13,13 @@ from fastai.vision.all import *
 from .core import *
 from .core import _save_fig, _check_ints, _lock, _staged, _REPORT_FILES
 from .learner import *
+from .cache import *
+from .cache import _feature_dls, _split_last
 
 # %% auto #0
-__all__ = ['find_lr', 'body_features', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'fit_head_mult', 'plot_curves',
-           'fine_tune_recipe']
+__all__ = ['find_lr', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'fit_head_mult', 'plot_curves']
 
 # %% ../nbs/03_train.ipynb #714d2a38
-def _lowest_lr(lrs, losses)->float:
-    "The learning rate of lowest loss, divided by 10"
-    return float(lrs[int(tensor(losses).argmin())])/10
-
 def _worse_lr(lrs, losses, rise:float=2.0)->float:
     "The first learning rate past the lowest loss at which the loss is `rise` times the lowest, skipping the first points"
     skip = max(3, len(losses)//10) if len(losses) > 6 else 0  # the first smoothed losses are single batches' losses
@@ -42,112 +40,7 @@ def find_lr(learn:Learner, # the learner to probe; its weights are restored afte
     if plot:
         rec.plot_lr_find()
         _save_fig(plot, close=not in_ipython())
-    return dict(valley=valley or _lowest_lr(lrs, losses), worse=_worse_lr(lrs, losses))
-
-# %% ../nbs/03_train.ipynb #6519b627
-def _head_cut(head:nn.Module)->int:
-    "Index of the first layer of `head` after pooling and `Flatten`, where cached features go in"
-    for i, m in enumerate(head):
-        if isinstance(m, (Flatten, nn.Flatten)): return i+1
-    raise ValueError("cached features need a head that starts with pooling and `Flatten`, as fastai's `create_head` "
-                     "builds; pass `cached=False` to train this head on the frozen body instead")
-
-# %% ../nbs/03_train.ipynb #d4ef5552
-class _DiskRows:
-    "A float array of `shape` in the `.npy` file `fname`, written and read by rows with plain file reads, never mapped"
-    def __init__(self, fname:Path|str, shape:tuple, dtype=torch.float32):
-        self.fname, self.shape, self.dtype = Path(fname), tuple(shape), torch.empty(0, dtype=dtype).numpy().dtype
-        self.row = int(np.prod(self.shape[1:]))
-        self.fname.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.fname, 'wb') as f:
-            np.lib.format.write_array_header_1_0(f, dict(descr=np.lib.format.dtype_to_descr(self.dtype),
-                                                       fortran_order=False, shape=self.shape))
-            self.offset = f.tell()
-    def __len__(self): return self.shape[0]
-    def _at(self, i:int)->int: return self.offset + i*self.row*self.dtype.itemsize
-    def __setitem__(self, s:slice, x:Tensor):
-        with open(self.fname, 'r+b') as f: f.seek(self._at(s.start)); f.write(x.contiguous().numpy().tobytes())
-    def __getitem__(self, i:int|slice)->Tensor:
-        start, stop, _ = i.indices(len(self)) if isinstance(i, slice) else (i, i+1, 1)
-        a = np.fromfile(self.fname, self.dtype, count=max(stop-start, 0)*self.row, offset=self._at(start))
-        x = torch.from_numpy(a.reshape(-1, *self.shape[1:])).float()
-        return x if isinstance(i, slice) else x[0]
-
-def _activations(m:nn.Module, dl:DataLoader, fname:Path|str|None=None, progress:bool=False, dtype=torch.float32)->tuple:
-    "Outputs of `m` over `dl` in inference mode, as `dtype` (kept in the `.npy` file `fname` if given), with the targets"
-    xs, ys, i = None, [], 0
-    m.eval()
-    with torch.no_grad():
-        for xb, yb in (progress_bar(dl, leave=False) if progress else dl):
-            if one_param(m).device != xb.device: m.to(xb.device)  # the model follows the data, as in fastai's `fit`
-            x = m(xb).to('cpu', dtype)
-            if xs is None: xs = _DiskRows(fname, (dl.n, *x.shape[1:]), dtype) if fname else torch.empty(dl.n, *x.shape[1:], dtype=dtype)
-            xs[i:i+len(x)] = x; i += len(x); ys.append(yb.cpu())
-    if i != len(xs): raise RuntimeError(f"{type(dl).__name__} gave {i} items, not its {len(xs)}")
-    return xs, torch.cat(ys)
-
-def _pooled_body(learn:Learner)->nn.Module:
-    "The body of `learn` followed by the pooling and `Flatten` of its head"
-    return nn.Sequential(learn.model[0], *learn.model[1][:_head_cut(learn.model[1])])
-
-def body_features(learn:Learner, # a learner whose model is `nn.Sequential(body, head)`
-                  dl:DataLoader, # the images, with their labels
-                  fname:Path|str|None=None, # a `.npy` file to hold the features, for sets larger than memory
-                 )->tuple:
-    "Pooled activations of `learn`'s body over `dl` (kept in `fname` if given), with the targets, computed once in inference mode"
-    return _activations(_pooled_body(learn), dl, fname, hasattr(learn, 'progress'))
-
-# %% ../nbs/03_train.ipynb #a8f15b92
-def _cache_dtype(device)->torch.dtype:
-    "Half precision for activations cached from a `device` that is a GPU (half their memory), else full precision"
-    return torch.float16 if torch.device(device).type == 'cuda' else torch.float32
-
-def _cache(learn:Learner, m:nn.Module, n_aug:int=0, folder:Path|str|None=None)->tuple:
-    "Outputs of `m` on the training set (once as in validation, then `n_aug` augmented passes) and on the validation set"
-    dls, dt = learn.dls, _cache_dtype(learn.dls.device)
-    run = lambda dl, nm: _activations(m, dl, folder and Path(folder)/f'{nm}.npy', hasattr(learn, 'progress'), dt)
-    trn = [run(dls.test_dl(dls.train_ds.items, with_labels=True), 'train_0')]
-    trn += [run(dls.train.new(shuffle=False, drop_last=False), f'train_{i+1}') for i in range(n_aug)]
-    return trn, run(dls.valid, 'valid')
-
-class _PairDS:
-    "Items (`x[i]` in full precision, `y[i]`) of cached activations `x`, a tensor or `_DiskRows`, and targets `y`"
-    def __init__(self, x, y): self.x, self.y = x, y
-    def __len__(self): return len(self.y)
-    def __getitem__(self, i): return self.x[i].float(), self.y[i]
-
-def _feature_dls(trn:list, val:tuple, bs, device):
-    "`DataLoaders` over cached (activations, target) pairs: the passes in `trn`, and `val`"
-    ds = torch.utils.data.ConcatDataset([_PairDS(*p) for p in trn])
-    return DataLoaders(DataLoader(ds, bs=bs, shuffle=True, drop_last=True), DataLoader(_PairDS(*val), bs=bs), device=device)
-
-# %% ../nbs/03_train.ipynb #671956f3
-def _mem_available()->float:
-    "Bytes of memory this process can still take: Linux's `MemAvailable` within a container's (cgroup v2) limit, else psutil's"
-    try: avail = int(re.search(r'MemAvailable:\s*(\d+) kB', Path('/proc/meminfo').read_text())[1])*1024
-    except (OSError, TypeError):
-        try: import psutil; return psutil.virtual_memory().available
-        except ImportError: return float('inf')  # unknown: keep everything in memory, as before
-    try:
-        lim = Path('/sys/fs/cgroup/memory.max').read_text().strip()
-        if lim != 'max': avail = min(avail, int(lim) - int(Path('/sys/fs/cgroup/memory.current').read_text()))
-    except (OSError, ValueError): pass
-    return avail
-
-def _size(n:float)->str: return f'{n/1e9:.1f} GB' if n >= 1e8 else f'{n/1e6:.1f} MB'
-
-def _cache_folder(learn:Learner, m:nn.Module, n_aug:int, folder:Path|str, mem_budget:float|None=None)->Path|None:
-    "`folder` if what `_cache` keeps of `m`'s outputs would take more than `mem_budget` bytes (default: half `_mem_available`)"
-    dls, xb = learn.dls, learn.dls.valid.one_batch()[0][:1]
-    with torch.no_grad(): row = m.eval().to(xb.device)(xb)[0].numel()
-    need = row * _cache_dtype(dls.device).itemsize * ((1+n_aug)*len(dls.train_ds) + len(dls.valid_ds))
-    budget, why = (_mem_available()/2, 'half the memory available') if mem_budget is None else (mem_budget, 'mem_budget')
-    if need <= budget: return None
-    folder = Path(folder); free = shutil.disk_usage(next(p for p in (folder, *folder.parents) if p.exists())).free
-    if need > 0.9*free: raise OSError(errno.ENOSPC, f"the cached activations need {_size(need)}: more than the memory "
-        f"budget ({_size(budget)}) and the free disk beside {folder} ({_size(free)}); pass n_aug=0, or cached=False")
-    print(f"Caching {_size(need)} of activations on disk in {folder}: more than the memory budget, {_size(budget)} ({why})")
-    return folder
+    return dict(valley=valley or minimum(tensor(lrs), tensor(losses), None)[0], worse=_worse_lr(lrs, losses))
 
 # %% ../nbs/03_train.ipynb #5dbd4a48
 def _interruptible(learn:Learner, fit:callable, cbs:list):
@@ -156,22 +49,27 @@ def _interruptible(learn:Learner, fit:callable, cbs:list):
     except KeyboardInterrupt:
         for cb in L(cbs):
             if isinstance(cb, CSVLogger) and not cb.file.closed: cb.file.close(); learn.logger = cb.old_logger
-            if isinstance(cb, SaveModelCallback) and (learn.path/learn.model_dir/f'{cb.fname}.pth').exists(): learn.load(cb.fname, with_opt=False)
+            if isinstance(cb, SaveModelCallback) and (learn.path/learn.model_dir/f'{cb.fname}.pth').exists():
+                learn.load(cb.fname, with_opt=False)
         raise
 
 _OWN_CBS = (TrainEvalCallback, Recorder, CastToTensor, ProgressCallback, BodyBnFreeze)
 
 def _sub_learner(learn:Learner, trn:tuple, val:tuple, model:nn.Module, cbs:list|None=None, **kwargs)->Learner:
-    "A `Learner` around `model` on the cached `trn` and `val`, with `learn`'s loss, metrics, optimiser, folders and callbacks"
-    cbs = [copy(cb) for cb in learn.cbs if not isinstance(cb, _OWN_CBS)] + L(cbs)  # e.g. `MixedPrecision` from `to_fp16`
-    sl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), model, loss_func=learn.loss_func, metrics=learn.metrics,
-                 opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir, cbs=cbs, **kwargs)
+    "A `Learner` around `model` on the cached `trn` and `val`, with `learn`'s loss, metrics, optimiser, folders, callbacks"
+    cbs = [copy(cb) for cb in learn.cbs if not isinstance(cb, _OWN_CBS)] + L(cbs)  # e.g. `MixedPrecision` (`to_fp16`)
+    sl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), model, loss_func=learn.loss_func,
+                 metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir,
+                 cbs=cbs, **kwargs)
     if not hasattr(learn, 'progress'): sl.remove_cb(ProgressCallback)  # as the user set `learn`
     return sl
 
-def _spill_dir(learn:Learner)->Path:
-    "Where activations over the memory budget go while a stage trains: `cache` in `learn`'s folder for checkpoints"
-    return learn.path/learn.model_dir/'cache'
+_RECORD = ('lrs', 'iters', 'losses', 'values', 'metric_names', 'hps')
+
+def _record(learn:Learner, sl:Learner):
+    "Give `learn.recorder` what `sl`'s recorder recorded of its fit, as if `learn` had been fit"
+    for k in _RECORD:
+        if hasattr(sl.recorder, k): setattr(learn.recorder, k, getattr(sl.recorder, k))
 
 # %% ../nbs/03_train.ipynb #3bf30e99
 def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
@@ -179,24 +77,21 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                lr:float|None=None, # learning rate; default: `find_lr`'s valley on the cached features
                n_aug:int=2, # augmented passes over the training set, on top of one plain pass
                plot:Path|str|None=None, # where to save the `lr_find` plot
-               cbs=None, # callbacks for the `fit_one_cycle` on the features, e.g. `CSVLogger`
+               cbs=None, # callbacks for the `fit_one_cycle`, e.g. `CSVLogger`
                keep_best:bool=True, # end on the epoch with the lowest valid loss
                on_disk:Path|str|None=None, # folder for the features as `.npy` files; default: memory, within `mem_budget`
-               feats:tuple|None=None, # (training passes, validation) features already computed, e.g. by `fine_tune_recipe`
-               mem_budget:float|None=None, # bytes of features to keep in memory; more go to disk for the fit, in `model_dir`
+               mem_budget:float|None=None, # bytes of features to keep in memory; more go to disk for the fit
+               cache:ActivationCache|None=None, # activations already computed, e.g. by `Learner.fine_tune_recipe`
+               cached:bool=True, # False: fastai's own frozen `fit_one_cycle`, every epoch through the body
               )->float:
     "Train the head of `learn` for `epochs` with `fit_one_cycle` on body features computed once; return the rate used"
-    m = _pooled_body(learn)
-    spill = None if feats or on_disk else _cache_folder(learn, m, n_aug, _spill_dir(learn), mem_budget)
-    try:
-        trn, val = feats or _cache(learn, m, n_aug, on_disk or spill)
-        hl = _sub_learner(learn, trn, val, learn.model[1][_head_cut(learn.model[1]):])
+    cbs = L(cbs) + ([SaveModelCallback(monitor='valid_loss', fname='best_head')] if keep_best else [])
+    if not cached: lr = lr or find_lr(learn, plot)['valley']; learn.fit_one_cycle(epochs, lr, cbs=cbs); return lr
+    with nullcontext(cache) if cache else ActivationCache(learn, n_aug, mem_budget=mem_budget, folder=on_disk) as c:
+        hl = _sub_learner(learn, *c.features(), learn.model[1][c.cut:])
         if lr is None: lr = find_lr(hl, plot)['valley']
-        cbs = L(cbs) + ([SaveModelCallback(monitor='valid_loss', fname='best_head')] if keep_best else [])
-        learn.frozen_log = hl.recorder
-        _interruptible(hl, lambda: hl.fit_one_cycle(epochs, lr, cbs=cbs), cbs)
-    finally:
-        if spill: shutil.rmtree(spill, ignore_errors=True)
+        try: _interruptible(hl, lambda: hl.fit_one_cycle(epochs, lr, cbs=cbs), cbs)
+        finally: _record(learn, hl)
     return lr
 
 # %% ../nbs/03_train.ipynb #2e881678
@@ -208,35 +103,6 @@ def unfrozen_lrs(lr_frozen:float, # the frozen stage's learning rate
     hi = min(lr_frozen/2, lr_worse/4)
     return slice(hi/lr_mult, hi)
 
-# %% ../nbs/03_train.ipynb #e4799b53
-def _units(body:nn.Module)->list:
-    "The layers `body` applies one after the other: its children, with containers of stages (`Sequential`s of `Sequential`s) opened"
-    us = list(body.children())
-    while len(us) == 1 and isinstance(us[0], nn.Sequential): us = list(us[0].children())
-    stages = lambda c: isinstance(c, nn.Sequential) and len(c) and all(isinstance(g, nn.Sequential) for g in c.children())
-    return [u for c in us for u in (c.children() if stages(c) else [c])]
-
-def _split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
-                size:int=128, # side of the test input that checks the split
-               )->tuple:
-    "Split `body` into (`lower`, `top`) `Sequential`s sharing its layers: `top` starts at its last group of blocks"
-    us, was = _units(body), body.training
-    x0 = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)).to(one_param(body).device)
-    body.eval()
-    with torch.no_grad():
-        x, shrinks = x0, []
-        for u in us:
-            y = u(x); shrinks.append(x.ndim == y.ndim == 4 and y.shape[-1] < x.shape[-1]); x = y
-        want = body(x0)
-        same = x.shape == want.shape and torch.allclose(x, want, atol=1e-4)
-    body.train(was)
-    if not same: raise ValueError(f"unfreeze='last' needs a body that applies its layers one after the other; this "
-                                  f"{type(body).__name__} does not: use unfreeze='all'")
-    has_params = [any(True for _ in nn.Sequential(*us[i:]).parameters()) for i in range(len(us))]
-    groups = [i for i, u in enumerate(us) if isinstance(u, nn.Sequential) and has_params[i]]
-    i = groups[-1] if groups else max((i for i, (s, p) in enumerate(zip(shrinks, has_params)) if s and p), default=0)
-    return nn.Sequential(*us[:i]), nn.Sequential(*us[i:])
-
 # %% ../nbs/03_train.ipynb #22138259
 def _keep_best(learn, fname='best')->SaveModelCallback:
     "A `SaveModelCallback` on valid loss whose best so far is `learn` as it is now, saved under `fname`"
@@ -245,24 +111,19 @@ def _keep_best(learn, fname='best')->SaveModelCallback:
     learn.save(fname)
     return cb
 
-def _last_acts(learn:Learner, n_aug:int=0, mem_budget:float|None=None)->tuple:
-    "Activations at the input of the last stage of `learn`'s body (training passes, validation), on disk past `mem_budget`"
-    lower = _split_last(learn.model[0])[0]
-    return _cache(learn, lower, n_aug, _cache_folder(learn, lower, n_aug, _spill_dir(learn), mem_budget))
-
-def _through(m:nn.Module, acts:tuple, bs:int=256, device=None)->tuple:
-    "`acts` (inputs, targets) with the inputs passed through `m` on `device` (default: `m`'s) in inference mode, in batches of `bs`"
-    (x, y), dev = acts, device or one_param(m).device
-    m.to(dev)
-    with torch.no_grad(): return torch.cat([m.eval()(x[i:i+bs].to(dev).float()).cpu() for i in range(0, len(x), bs)]), y
-
-def _last_stage_learner(learn:Learner, n_aug:int=0, acts:tuple|None=None)->Learner:
-    "A `Learner` training the last stage of `learn`'s body and its head, on activations cached at that stage's input (`acts` if given)"
-    trn, val = acts or _last_acts(learn, n_aug)
-    bn = [BodyBnFreeze()] if any(isinstance(c, BodyBnFreeze) for c in learn.cbs) else []
-    return _sub_learner(learn, trn, val, nn.Sequential(_split_last(learn.model[0])[1], learn.model[1]), cbs=bn,
+def _last_stage_learner(learn:Learner, c:ActivationCache)->Learner:
+    "A `Learner` training the last stage of `learn`'s body and its head, on the activations `c` cached at its input"
+    if c.at != 'last': raise ValueError("unfreeze='last' trains on the activations at the last stage's input: "
+                                        "pass an `ActivationCache(learn, at='last')`")
+    bn = [BodyBnFreeze()] if any(isinstance(cb, BodyBnFreeze) for cb in learn.cbs) else []
+    return _sub_learner(learn, c.train, c.valid, nn.Sequential(c.top, learn.model[1]), cbs=bn,
                         splitter=lambda m: [params(m[0]), params(m[1])])
 
+def _check_unfreeze(unfreeze:str):
+    if unfreeze not in ('all', 'last'):
+        raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
+
+# %% ../nbs/03_train.ipynb #9f5366cb
 def fit_unfrozen(learn:Learner, # a learner whose head is trained
                  epochs:int=3, # epochs of `fit_one_cycle`
                  lr_frozen:float=2e-3, # the frozen stage's rate, caps the top rate
@@ -272,22 +133,22 @@ def fit_unfrozen(learn:Learner, # a learner whose head is trained
                  plot:Path|str|None=None, # where to save the `lr_find` plot
                  keep_best:bool=True, # end on the best weights by valid loss, the frozen stage's included
                  cbs=None, # more callbacks for `fit_one_cycle`, e.g. `CSVLogger`
-                 unfreeze:str='all', # 'all': the whole body (lesson 1); 'last': its last stage only, on cached activations
+                 unfreeze:str='all', # 'all': the whole body (lesson 1); 'last': its last stage, on cached activations
                  n_aug:int=0, # with `unfreeze='last'`: augmented passes over the training set to cache
-                 acts:tuple|None=None, # with `unfreeze='last'`: the activations at the last stage's input, already computed
+                 cache:ActivationCache|None=None, # with `unfreeze='last'`: the activations at the last stage's input
                 )->slice:
-    "Unfreeze `learn` (all of its body, or its `last` stage), choose rates with `lr_find` and `unfrozen_lrs`, and train `epochs`; return the rates"
-    if unfreeze not in ('all', 'last'): raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
-    tl = learn if unfreeze == 'all' else _last_stage_learner(learn, n_aug, acts)
-    cbs = L(cbs) + ([_keep_best(tl)] if keep_best else [])
-    tl.unfreeze()
-    if lr_max is None:
-        sug = find_lr(tl, plot, num_it=num_it, start_lr=1e-6, end_lr=1e-1)
-        lr_max = unfrozen_lrs(lr_frozen, sug['worse'], lr_mult)
-    learn.unfrozen_log = tl.recorder
-    try: _interruptible(tl, lambda: tl.fit_one_cycle(epochs, lr_max, cbs=cbs), cbs)
-    finally:
-        if tl is not learn: learn.freeze()  # the layers are shared: `learn` has the trained stage, frozen again
+    "Unfreeze `learn` (its body, or its `last` stage), pick rates with `find_lr` and `unfrozen_lrs`, train `epochs`"
+    _check_unfreeze(unfreeze)
+    with nullcontext(cache) if cache or unfreeze == 'all' else ActivationCache(learn, n_aug, at='last') as c:
+        tl = learn if unfreeze == 'all' else _last_stage_learner(learn, c)
+        cbs = L(cbs) + ([_keep_best(tl)] if keep_best else [])
+        tl.unfreeze()
+        if lr_max is None:
+            sug = find_lr(tl, plot, num_it=num_it, start_lr=1e-6, end_lr=1e-1)
+            lr_max = unfrozen_lrs(lr_frozen, sug['worse'], lr_mult)
+        try: _interruptible(tl, lambda: tl.fit_one_cycle(epochs, lr_max, cbs=cbs), cbs)
+        finally:
+            if tl is not learn: learn.freeze(); _record(learn, tl)  # the layers are shared: `learn` has the stage
     return lr_max
 
 # %% ../nbs/03_train.ipynb #a589301f
@@ -309,7 +170,7 @@ def fit_head_mult(learn:Learner, # a learner from `transfer_learner`
     return lrs
 
 # %% ../nbs/03_train.ipynb #ba937b63
-def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or `learn.frozen_log`
+def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder`
                 fname:Path|str|None=None, # where to save the figure
                ):
     "Plot the losses and the metrics per epoch of the fit recorded by `rec`; save to `fname` if given; return the figure"
@@ -322,11 +183,6 @@ def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder` or 
     return fig
 
 # %% ../nbs/03_train.ipynb #7d81266f
-def _feats_from_acts(learn:Learner, acts:tuple)->tuple:
-    "The frozen stage's features (training passes, validation) from `acts`, the activations at the input of the body's last stage"
-    m = nn.Sequential(_split_last(learn.model[0])[1], *learn.model[1][:_head_cut(learn.model[1])])
-    return [_through(m, a, device=learn.dls.device) for a in acts[0]], _through(m, acts[1], device=learn.dls.device)
-
 def _valid_metrics(learn)->dict:
     "Validation loss and metrics of `learn`, by name"
     vals = learn.validate()
@@ -335,50 +191,62 @@ def _valid_metrics(learn)->dict:
 _RECIPE_FILES = ('recipe.json', 'log_frozen.csv', 'log_unfrozen.csv', 'lr_find_frozen.png', 'lr_find_unfrozen.png',
                  'curves_frozen.png', 'curves_unfrozen.png', 'models')
 
-def _stages(learn, out, frozen_epochs, unfrozen_epochs, cached, n_aug, lr, lr_mult, unfreeze, mem_budget)->dict:
-    "The stages of `fine_tune_recipe`, writing into `out`"
-    res, t = dict(metrics={}, lrs={}, times={}), time.time()
-    log = lambda stage: CSVLogger(str(out/f'log_{stage}.csv'))
-    acts = _last_acts(learn, n_aug, mem_budget) if cached and unfrozen_epochs and unfreeze == 'last' else None  # for both stages
-    if cached:
-        lr = fit_frozen(learn, frozen_epochs, lr, n_aug, plot=out/'lr_find_frozen.png', cbs=log('frozen'),
-                        feats=acts and _feats_from_acts(learn, acts), mem_budget=mem_budget)
-        plot_curves(learn.frozen_log, out/'curves_frozen.png')
-    else:
-        lr = lr or find_lr(learn, out/'lr_find_frozen.png')['valley']
-        learn.fit_one_cycle(frozen_epochs, lr, cbs=log('frozen'))
-        plot_curves(learn.recorder, out/'curves_frozen.png')
-    res['lrs']['frozen'], res['times']['frozen'], res['metrics']['frozen'] = lr, time.time()-t, _valid_metrics(learn)
-    if unfrozen_epochs:
-        t = time.time()
-        s = fit_unfrozen(learn, unfrozen_epochs, lr, lr_mult=lr_mult, plot=out/'lr_find_unfrozen.png', cbs=log('unfrozen'),
-                         unfreeze=unfreeze, n_aug=n_aug if cached else 0, acts=acts)
-        plot_curves(learn.unfrozen_log, out/'curves_unfrozen.png')
-        res['lrs']['unfrozen'], res['times']['unfrozen'], res['unfreeze'] = [s.start, s.stop], time.time()-t, unfreeze
-        res['metrics']['unfrozen'] = _valid_metrics(learn)
-    (out/'recipe.json').write_text(json.dumps(res, indent=2))
-    return res
+class _Report:
+    "The recipe's results, and with `out` its report there: per stage the `lr_find` plot, CSV log and curves, `recipe.json`"
+    def __init__(self, learn:Learner, out:Path|str|None):
+        self.learn, self.out, self.res, self.es = learn, out and Path(out).resolve(), dict(metrics={}, lrs={}, times={}), ExitStack()
+    def __enter__(self):
+        if not self.out: return self
+        self.es.enter_context(_lock(self.out))
+        self.tmp = self.es.enter_context(_staged(self.out, interrupted=True))  # the old report, or the whole new one
+        for n in _RECIPE_FILES + _REPORT_FILES:  # they describe another model
+            shutil.rmtree(self.tmp/n) if (self.tmp/n).is_dir() else (self.tmp/n).unlink(missing_ok=True)
+        self.learn.model_dir = self.tmp/'models'  # checkpoints go with the report, not into the data folder
+        return self
+    def stage(self, name:str)->dict:
+        "Arguments for the fit of the stage `name`: where its `lr_find` plot goes, its `CSVLogger`"
+        self.t = time.time()
+        return dict(plot=self.tmp/f'lr_find_{name}.png', cbs=CSVLogger(str(self.tmp/f'log_{name}.csv'))) if self.out else {}
+    def done(self, name:str, lr, **kw):
+        "Record the stage `name`: its rate `lr`, its time, the validation metrics; plot its curves"
+        self.res['lrs'][name], self.res['times'][name] = lr, time.time() - self.t
+        if self.out: plot_curves(self.learn.recorder, self.tmp/f'curves_{name}.png')  # before `validate` resets it
+        self.res['metrics'][name] = _valid_metrics(self.learn); self.res.update(kw)
+    def __exit__(self, *exc):
+        if self.out and not exc[0]: (self.tmp/'recipe.json').write_text(json.dumps(self.res, indent=2))
+        if self.out: self.learn.model_dir = self.out/'models'  # where the new folder goes
+        return self.es.__exit__(*exc)
 
-def fine_tune_recipe(learn:Learner, # a frozen learner from `transfer_learner`
-                     frozen_epochs:int=10, # epochs on the frozen body
+# %% ../nbs/03_train.ipynb #e8f07e9b
+def _recipe_unfreeze(learn:Learner, frozen_epochs:int, unfrozen_epochs:int, n_aug:int, unfreeze:str)->str:
+    "Check the recipe's arguments; return `unfreeze`, 'all' for a body that cannot be cut into stages"
+    _check_unfreeze(unfreeze)
+    _check_ints(1, frozen_epochs=frozen_epochs); _check_ints(0, unfrozen_epochs=unfrozen_epochs, n_aug=n_aug)
+    if unfrozen_epochs and unfreeze == 'last':
+        try: _split_last(learn.model[0])
+        except ValueError as e: print(f"{e}. Unfreezing the whole body."); return 'all'  # e.g. timm's `TimmBody`
+    return unfreeze
+
+# %% ../nbs/03_train.ipynb #7694353a
+@patch
+def fine_tune_recipe(self:Learner, frozen_epochs:int=10, # epochs on the frozen body
                      unfrozen_epochs:int=3, # epochs after unfreezing
-                     out:Path|str='report', # folder for the plots and `recipe.json`
+                     out:Path|str|None=None, # folder for the report: plots, CSV logs, `recipe.json`, best weights
                      cached:bool=True, # train the frozen stage on cached body features
                      n_aug:int=2, # augmented passes for the cached features
                      lr:float|None=None, # frozen-stage rate; default from `lr_find`
                      lr_mult:float=10, # body rate = top rate / `lr_mult` after unfreezing
                      unfreeze:str='last', # 'last': the body's last stage, on cached activations; 'all': the whole body
-                     mem_budget:float|None=None, # bytes of cached activations to keep in memory; more go to `out/models/cache`
+                     mem_budget:float|None=None, # bytes of cached activations to keep in memory; more go to disk
                     )->dict:
-    "Train `learn` frozen for `frozen_epochs`, then unfrozen with discriminative rates; return metrics, rates and times per stage"
-    if unfreeze not in ('all', 'last'): raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
-    _check_ints(1, frozen_epochs=frozen_epochs); _check_ints(0, unfrozen_epochs=unfrozen_epochs, n_aug=n_aug)
-    if unfrozen_epochs and unfreeze == 'last':
-        try: _split_last(learn.model[0])
-        except ValueError as e: print(f"{e}. Unfreezing the whole body."); unfreeze = 'all'  # e.g. timm's `TimmBody`
-    out = Path(out).resolve()
-    with _lock(out), _staged(out, interrupted=True) as tmp:  # the old report or the whole new one (if stopped: what was done)
-        for n in _RECIPE_FILES + _REPORT_FILES: shutil.rmtree(tmp/n) if (tmp/n).is_dir() else (tmp/n).unlink(missing_ok=True)
-        learn.model_dir = tmp/'models'  # checkpoints go with the report, not into the data folder
-        try: return _stages(learn, tmp, frozen_epochs, unfrozen_epochs, cached, n_aug, lr, lr_mult, unfreeze, mem_budget)
-        finally: shutil.rmtree(tmp/'models'/'cache', ignore_errors=True); learn.model_dir = out/'models'  # where `tmp` goes
+    "Train frozen for `frozen_epochs`, then unfrozen for `unfrozen_epochs`; return metrics, rates and times per stage"
+    unfreeze = _recipe_unfreeze(self, frozen_epochs, unfrozen_epochs, n_aug, unfreeze)
+    at = 'last' if unfrozen_epochs and unfreeze == 'last' else 'head'
+    with _Report(self, out) as rep, ActivationCache(self, n_aug, at, mem_budget) if cached else nullcontext() as c:
+        lr = fit_frozen(self, frozen_epochs, lr, cache=c, cached=cached, **rep.stage('frozen'))
+        rep.done('frozen', lr)
+        if unfrozen_epochs:
+            lrs = fit_unfrozen(self, unfrozen_epochs, lr, lr_mult=lr_mult, unfreeze=unfreeze,
+                               cache=c if at == 'last' else None, **rep.stage('unfrozen'))
+            rep.done('unfrozen', [lrs.start, lrs.stop], unfreeze=unfreeze)
+    return rep.res
