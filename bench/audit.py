@@ -13,7 +13,7 @@ import tempfile, time
 from unittest import mock
 from PIL import Image
 from tl_recipes.all import *
-from tl_recipes.data import _RegexLabel
+from fastai.vision.all import RegexLabeller, using_attr
 
 def make_folder(size):
     "5,391 images of `size`×`size*3/4` pixels, labelled by file name"
@@ -31,7 +31,7 @@ def bench(size):
     path = make_folder(size)
     files = path.ls().sorted()
     for f in files: f.read_bytes()  # warm the file cache for every contender
-    kw = dict(get_y=_RegexLabel(r'^(.+)_\d+\.\w+$'), splitter=RandomSplitter(seed=42))
+    kw = dict(get_y=using_attr(RegexLabeller(r'^(.+)_\d+\.\w+$'), 'name'), splitter=RandomSplitter(seed=42))
     with mock.patch.object(Image.Image, 'load', side_effect=Image.Image.load, autospec=True) as loads:
         r, t_audit = timed(lambda: audit_images(path, **kw))
     _, t_decode = timed(lambda: [open_rgb(f) for f in files])

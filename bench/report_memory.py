@@ -2,7 +2,7 @@
 
 fastai#3141: interpretation that calls `get_preds(with_input=True)` keeps every decoded validation input in memory, so memory
 grows with the validation set until it runs out. `interp_report` computes predictions and losses only, decodes the top k,
-and returns the memory each batch frees to the system (`_trim_memory`): without that, glibc keeps it, and even fastai's
+and returns the memory each batch frees to the system (`trim_memory`): without that, glibc keeps it, and even fastai's
 plain `get_preds(with_loss=True)` grows by about 100 KB per validation image.
 Each measurement runs in a fresh process (the digits at 128 px, EfficientNet-Lite0, an untrained head: memory does not depend
 on the weights), and reports how much the process's peak resident memory grew during the call, the median of three runs

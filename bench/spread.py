@@ -5,10 +5,10 @@ machine. Each scenario below repeats, with `seed` in place of 42, the training t
 against a bar. It runs for every seed and thread count, then once on data whose labels are shuffled at the source
 (scikit-learn's digits, from which the demo data and every stand-in are made), which must fall below the bar: a bar
 that a model which learned nothing passes tests nothing. (A random body is no such control here: on the digits its
-random features train a head as well as ImageNet's do, measured 0.98 against 0.90 on `nb03_frozen`.)
+random features train a head as well as ImageNet's do, measured 0.98 against 0.90 on `nb05_frozen`.)
 
     python bench/spread.py                      # every scenario, seeds 42 0 1 2 3, threads 1 and 2
-    python bench/spread.py cli_train nb03_frozen --seeds 42 7 --threads 2
+    python bench/spread.py cli_train nb05_frozen --seeds 42 7 --threads 2
     python bench/spread.py --table runs.json      # the table of runs saved with --json
 
 Prints one line per run, then a table: bar, min, median and max over the runs, the control, and the margins.
@@ -46,35 +46,35 @@ def shuffled_labels(seed:int=0):
         else: os.environ['TL_RECIPES_HOME'] = home
 
 # Each scenario: seed -> {metric: value}. BARS: metric -> (bar, where it is asserted).
-def nb03_frozen(seed):
-    "03_train: `fit_frozen(learn, epochs=8)` on 300 digits at 48 px"
+def nb05_frozen(seed):
+    "05_train: `fit_frozen(learn, epochs=8)` on 300 digits at 48 px"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
     learn = transfer_learner(dls); learn.model_dir = _tmp()
     fit_frozen(learn, epochs=8)
     return dict(acc=learn.validate()[1])
 
-def nb03_unfrozen_last(seed):
-    "03_train: `fit_frozen(8, n_aug=0)` then `fit_unfrozen(2, unfreeze='last', keep_best=False)`"
+def nb05_unfrozen_last(seed):
+    "05_train: `fit_frozen(8, n_aug=0)` then `fit_unfrozen(2, unfreeze='last', keep_best=False)`"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
     learn = transfer_learner(dls); learn.model_dir = _tmp()
     lr = fit_frozen(learn, epochs=8, n_aug=0)
     fit_unfrozen(learn, 2, lr, unfreeze='last', keep_best=False)
     return dict(acc=learn.validate()[1])
 
-def nb03_recipe(seed):
-    "03_train: `fine_tune_recipe(learn, 8, 1)`"
+def nb05_recipe(seed):
+    "05_train: `fine_tune_recipe(learn, 8, 1)`"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
     res = transfer_learner(dls).fine_tune_recipe(8, 1, out=_tmp()/'report')
     return dict(frozen=res['metrics']['frozen']['accuracy'], unfrozen=res['metrics']['unfrozen']['accuracy'])
 
-def nb03_plain(seed):
-    "03_train: `fine_tune_recipe(..., cached=False, lr=1e-2, unfreeze='all')`, 2 frozen epochs and 1 unfrozen"
+def nb05_plain(seed):
+    "05_train: `fine_tune_recipe(..., cached=False, lr=1e-2, unfreeze='all')`, 2 frozen epochs and 1 unfrozen"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
     res = transfer_learner(dls).fine_tune_recipe(2, 1, out=_tmp()/'report', cached=False, lr=1e-2, unfreeze='all')
     return dict(frozen=res['metrics']['frozen']['accuracy'])
 
-def nb05_export(seed):
-    "05_export: the exported model's predictions against fastai's on the validation images (agreement, not accuracy)"
+def nb07_export(seed):
+    "07_export: the exported model's predictions against fastai's on the validation images (agreement, not accuracy)"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
     learn = transfer_learner(dls); learn.model_dir = _tmp()
     fit_frozen(learn, epochs=6)
@@ -84,8 +84,8 @@ def nb05_export(seed):
     ours = torch.stack([model.probs(f) for f in files])
     return dict(agree=(ours.argmax(1) == preds.argmax(1)).float().mean().item())
 
-def nb06_demo(seed):
-    "06_cli: `digits_demo(n=500, size=48, frozen_epochs=8, unfrozen_epochs=1)`"
+def nb08_demo(seed):
+    "08_cli: `digits_demo(n=500, size=48, frozen_epochs=8, unfrozen_epochs=1)`"
     return dict(acc=digits_demo(_tmp()/'report', n=500, size=48, frozen_epochs=8, unfrozen_epochs=1, seed=seed, bar=False)['accuracy'])
 
 def _cli(n, size, epochs, seed, cls):
@@ -96,8 +96,8 @@ def _cli(n, size, epochs, seed, cls):
     df = predict_folder(load_model(work/"run"/"model"), src/cls, progress=False)
     return dict(acc=res['metrics']['frozen']['accuracy'], cls=(df.label == cls).mean())
 
-def nb06_train(seed):
-    "06_cli: `_train` (tl_train) on 300 digits at 64 px, 4 frozen epochs; `_predict` on the sevens"
+def nb08_train(seed):
+    "08_cli: `_train` (tl_train) on 300 digits at 64 px, 4 frozen epochs; `_predict` on the sevens"
     return _cli(300, 64, 4, seed, 'seven')
 
 def cli_train(seed):
@@ -116,7 +116,7 @@ def nb10_digits(seed):
     return dict(acc=learn.validate()[1])
 
 def demo_full(seed):
-    "tests/test_demo.py (slow) and 06_cli (slow): the full demo, 1,797 digits at 64 px"
+    "tests/test_demo.py (slow) and 08_cli (slow): the full demo, 1,797 digits at 64 px"
     return dict(acc=digits_demo(_tmp()/'report', seed=seed, bar=False)['accuracy'])
 
 def _standin(name, seed, **kw):
@@ -171,13 +171,13 @@ def nb15_features(seed):
 # The bars as they stand in the tests: scenario -> {metric: (bar, where[, False where no control applies])};
 # a value >= bar passes.
 BARS = dict(
-    nb03_frozen=dict(acc=(0.8, '03_train: fit_frozen, in memory and on disk')),
-    nb03_unfrozen_last=dict(acc=(0.8, "03_train: fit_unfrozen(unfreeze='last')")),
-    nb03_recipe=dict(frozen=(0.8, '03_train: fine_tune_recipe, frozen'), unfrozen=(0.8, '03_train: fine_tune_recipe, unfrozen')),
-    nb03_plain=dict(frozen=(0.5, '03_train: cached=False, 2 epochs')),
-    nb05_export=dict(agree=(0.95, '05_export: exported model agrees with get_preds (no control: agreement)', False)),
-    nb06_demo=dict(acc=(0.85, '06_cli: digits_demo(n=500)')),
-    nb06_train=dict(acc=(0.85, '06_cli: _train'), cls=(0.85, "06_cli: _predict on 'seven'")),
+    nb05_frozen=dict(acc=(0.8, '05_train: fit_frozen, in memory and on disk')),
+    nb05_unfrozen_last=dict(acc=(0.8, "05_train: fit_unfrozen(unfreeze='last')")),
+    nb05_recipe=dict(frozen=(0.8, '05_train: fine_tune_recipe, frozen'), unfrozen=(0.8, '05_train: fine_tune_recipe, unfrozen')),
+    nb05_plain=dict(frozen=(0.5, '05_train: cached=False, 2 epochs')),
+    nb07_export=dict(agree=(0.95, '07_export: exported model agrees with get_preds (no control: agreement)', False)),
+    nb08_demo=dict(acc=(0.85, '08_cli: digits_demo(n=500)')),
+    nb08_train=dict(acc=(0.85, '08_cli: _train'), cls=(0.85, "08_cli: _predict on 'seven'")),
     cli_train=dict(acc=(0.8, 'test_cli: test_train'), cls=(0.6, "test_cli: test_predict on 'three'")),
     demo_subset=dict(acc=(0.85, 'test_demo: test_demo_subset')),
     nb10_digits=dict(acc=(0.85, '10_digits_demo: fast path')),
@@ -186,7 +186,7 @@ BARS = dict(
     nb13_hotdog=dict(acc=(0.8, '13_hotdog')),
     nb14_two_class=dict(acc=(0.85, '14_two_class')),
     nb15_features=dict(acc=(0.9, '15_features')),
-    demo_full=dict(acc=(0.9, 'test_demo/06_cli (slow): the full demo')),
+    demo_full=dict(acc=(0.9, 'test_demo/08_cli (slow): the full demo')),
 )
 
 def main():

@@ -18,7 +18,7 @@ def run(cmd, *args, home):
 def trained(tmp_path_factory):
     "400 digits in class folders, and a model trained on them by `tl_train`"
     tmp = tmp_path_factory.mktemp('cli')
-    from tl_recipes.data import make_digits
+    from tl_recipes.core import make_digits
     from helpers import to_folders
     os.environ['TL_RECIPES_HOME'] = str(tmp/'home')
     src = to_folders(make_digits(n=400), tmp/'digits')

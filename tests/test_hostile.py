@@ -25,7 +25,7 @@ def _one_line_error(p, cmd, *want):
 def model(tmp_path_factory):
     "200 digits in class folders, a model `tl_train` made of them, and a table of predictions it wrote"
     tmp = tmp_path_factory.mktemp('hostile')
-    from tl_recipes.data import make_digits
+    from tl_recipes.core import make_digits
     from helpers import to_folders
     src = to_folders(make_digits(n=200), tmp/'digits')
     p = run('tl_train', src, '--out', tmp/'run', '--size', 32, '--bs', 16, '--frozen_epochs', 2, '--unfrozen_epochs', 0,
