@@ -19,16 +19,17 @@ $(STAMP): constraints.txt settings.ini setup.py
 demo: $(STAMP)
 	$(BIN)/tl_demo
 
-test: nbtest pytest docs-test
+# Every notebook is executed by the docs build, as nbdev_test executes it, which tests/test_docs.py runs: once, not twice.
+test: pytest docs-test
 
-# The tutorials (nbs/1*_*.ipynb) are executed by the docs build, which tests/test_docs.py runs: once, not twice.
+# nbdev_test alone, on every notebook.
 nbtest: $(STAMP)
-	@$(call timed,notebooks,MPLBACKEND=Agg $(BIN)/nbdev_test --n_workers 1 --do_print --timing --skip_file_re '^([_.]|1[0-9]_)')
+	@$(call timed,notebooks,MPLBACKEND=Agg $(BIN)/nbdev_test --n_workers 1 --do_print --timing)
 
 pytest: $(STAMP)
 	@$(call timed,pytest,MPLBACKEND=Agg $(BIN)/pytest -q tests --ignore tests/test_docs.py)
 
-# The docs site built offline, with every tutorial executed (their accuracy checks included).
+# The docs site built offline, every notebook executed (their tests included), each page then opened in headless Chromium.
 docs-test: $(STAMP)
 	@$(call timed,docs,MPLBACKEND=Agg $(BIN)/pytest -q tests/test_docs.py)
 
@@ -47,7 +48,8 @@ test-slow: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/nbdev_test --n_workers 1 --do_print --timing --flags slow
 	MPLBACKEND=Agg RUN_SLOW=1 $(BIN)/pytest -q tests
 
-# The documentation site in _docs/, offline: nbconvert, since Quarto cannot be installed without a network.
+# The documentation site in _docs/, offline: every notebook executed, then rendered with nbconvert (Quarto cannot be
+# installed without a network).
 docs: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python tools/build_docs.py --dest _docs
 

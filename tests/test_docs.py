@@ -1,9 +1,11 @@
-"The documentation site, built offline by `tools/build_docs.py`: it executes every tutorial (their accuracy checks included)."
+"The documentation site, built offline by `tools/build_docs.py`: it executes every notebook (their tests included)."
 import os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+from browser_check import browser, check
 TUTORIALS = {'10_digits_demo': 3, '11_pets': 4, '12_flowers': 2, '13_hotdog': 3, '14_two_class': 1, '15_features': 1}
 FIG = 'src="data:image/png;base64,'
 
@@ -33,3 +35,26 @@ def test_index_links_every_page(site):
     index = (dest/'index.html').read_text()
     for n in TUTORIALS: assert f'href="{n}.html"' in index
     assert 'make test' in index
+
+# Pages of the library's notebooks that show figures: `show_batch`, plots, the report
+FIGURES = {'02_data': 1, '05_train': 2, '06_interpret': 2}
+
+@pytest.mark.parametrize('name', FIGURES)
+def test_library_page(site, name):
+    dest, out = site
+    page = (dest/f'{name}.html').read_text()
+    assert re.search(rf'^{name}\.html\s+executed', out, re.M), out
+    assert page.count(FIG) >= FIGURES[name], f'{name}: {page.count(FIG)} figures'
+    assert 'Traceback' not in page and '#| ' not in page
+
+@pytest.mark.skipif(browser() is None, reason='no chromium on this machine: apt-get install chromium')
+def test_pages_in_a_browser(site):
+    "Every page as a reader sees it in headless Chromium: each image decodes, the console shows no error"
+    dest, _ = site
+    pages = sorted(dest.glob('*.html'))
+    assert len(pages) > 15
+    (dest/'shots').mkdir(exist_ok=True)
+    for p in pages:
+        r = check(p, shot=dest/'shots'/f'{p.stem}.png')
+        assert not r['broken'] and not r['errors'], (p.name, r)
+    assert check(dest/'06_interpret.html')['images'] >= 2

@@ -1,10 +1,11 @@
-"""Build the documentation site offline: every notebook as an HTML page, the tutorials executed first, their figures kept.
+"""Build the documentation site offline: every notebook executed, then rendered as an HTML page with its outputs.
 
 `nbdev_docs` renders with Quarto, and Quarto's PyPI package (`quarto-cli`) is a source archive that downloads the Quarto
 binary from GitHub while it installs: with no network it cannot be installed. This script renders with nbconvert instead.
-The tutorials (`nbs/1*_*.ipynb`) are executed the way `nbdev_test` executes a notebook (same `CaptureShell`; cells with a
-`tst_flags` flag, `#| eval: false` or `nbdev_export()` skipped; the first failing cell stops the build with its traceback),
-and the executed copies, figures included, become their pages. The other notebooks are rendered as committed.
+Every notebook (the library's 00-09, the tutorials, the index) is executed the way `nbdev_test` executes a notebook (same
+`CaptureShell`; cells with a `tst_flags` flag, `#| eval: false` or `nbdev_export()` skipped; the first failing cell stops
+the build with its traceback), so building the site also runs every notebook's tests; the executed copies, figures and
+tables included, become the pages.
 `#| hide` cells are left out of the pages; directive lines are removed from the code shown.
 
 Run: python tools/build_docs.py [--dest _docs] [--only GLOB]      (exit status 1 when a tutorial fails)
@@ -18,8 +19,6 @@ from fastcore.xtras import working_directory
 from nbdev.config import get_config
 from nbdev.process import NBProcessor
 from nbdev.frontmatter import FrontmatterProc
-
-TUTORIAL = re.compile(r'^1\d_')
 
 def _skip(cell, flags:set)->bool:
     "Whether `nbdev_test` would skip `cell`"
@@ -52,6 +51,8 @@ def render(nb, title:str, nav:str)->str:
     d = dict(nbformat=4, nbformat_minor=5, metadata=dict(nb.get('metadata', {})), cells=_page_cells(nb))
     d = nbformat.reads(json.dumps(d), as_version=4)  # as read from disk: multi-line outputs joined, the schema's types
     body, _ = HTMLExporter(template_name='lab').from_notebook_node(d, resources=dict(metadata=dict(name=title)))
+    # the template's require.js and MathJax come from a CDN: no page uses them, and a page must read offline
+    body = re.sub(r'<script[^>]*src="https://cdnjs[^"]*"[^>]*>\s*</script>', '', body)
     return re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + nav, body, count=1)
 
 def _title(nb, default:str)->str:
@@ -71,10 +72,9 @@ def main(dest:str='_docs', only:str='*.ipynb'):
            + ' · '.join(f'<a href="{page(p)}">{html.escape(p.stem)}</a>' for p in nbs) + '</nav>')
     for p in nbs:
         t = time.time()
-        run = bool(TUTORIAL.match(p.name))
-        nb = execute(p.resolve(), flags) if run else NBProcessor(p, procs=FrontmatterProc, process=True).nb
+        nb = execute(p.resolve(), flags)
         (dest/page(p)).write_text(render(nb, _title(nb, p.stem), nav))
-        print(f"{page(p):<28} {'executed' if run else 'rendered'} in {time.time()-t:.0f} s", flush=True)
+        print(f"{page(p):<28} executed in {time.time()-t:.0f} s", flush=True)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
