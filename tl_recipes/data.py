@@ -16,7 +16,7 @@ __all__ = ['TUTORIAL_DATA', 'regex_dls', 'folder_dls', 'df_dls', 'csv_dls', 'tut
 
 # %% ../nbs/02_data.ipynb #48f77552
 def _presize(size, presize, flip, min_scale, valid_scale=1., batch_tfms=None):
-    "`item_tfms` and `batch_tfms` for fastai presizing to `size`, validation cropping the centre `valid_scale` of each side"
+    "`item_tfms` and `batch_tfms` for fastai presizing to `size`; validation keeps the centre `valid_scale` of it"
     aug = L(aug_transforms(size=size, do_flip=flip, min_scale=min_scale))
     if valid_scale != 1 and not aug.filter(risinstance(RandomResizedCropGPU)):
         aug = L(RandomResizedCropGPU(size, min_scale=1., ratio=(1, 1))) + aug
@@ -30,7 +30,7 @@ def _dls(r:AuditReport, # the audit of the files to load
          presize:int|None=None, # item size before batch augmentation; default `2*size`
          flip:bool=True, # random horizontal flips in training
          min_scale:float=0.75, # smallest area a random crop keeps
-         valid_scale:float=1., # side of the centre crop validation keeps, as a fraction of `presize` (224/256: torchvision's)
+         valid_scale:float=1., # side of the centre crop validation keeps, of `presize` (224/256: torchvision's)
          bs:int=64, # batch size
          **kwargs # passed to `DataBlock.dataloaders`
         )->DataLoaders:
@@ -63,7 +63,7 @@ def regex_dls(path:Path|str, # folder of images
               audit:dict|None=None, # keyword arguments for `audit_images`, such as `max_unlabelled`
               **kwargs
              )->DataLoaders:
-    "`DataLoaders` from the images in `path`, labelled by the regex `pat` on their file names, split at random with `seed`"
+    "`DataLoaders` of the images in `path`, labelled by the regex `pat` on their names, split at random with `seed`"
     get_y = _regex_label(pat)
     r = audit_images(path, get_y=get_y, splitter=RandomSplitter(valid_pct, seed=seed), **(audit or {}))
     return _dls(r, get_y, **kwargs)
@@ -81,7 +81,8 @@ def folder_dls(path:Path|str, # folder holding one folder per class, or `train` 
     "`DataLoaders` labelled by parent folder: split into the `train` and `valid` folders, or at random with `valid_pct`"
     if (train is None) != (valid is None): raise ValueError("pass both `train` and `valid` folder names, or neither")
     splitter = GrandparentSplitter(train, valid) if train else RandomSplitter(valid_pct, seed=seed)
-    r = audit_images(path, get_y=parent_label, splitter=splitter, folders=[train, valid] if train else None, **(audit or {}))
+    r = audit_images(path, get_y=parent_label, splitter=splitter, folders=[train, valid] if train else None,
+                     **(audit or {}))
     return _dls(r, parent_label, **kwargs)
 
 # %% ../nbs/02_data.ipynb #736a30dd
@@ -89,7 +90,8 @@ def _col(df:pd.DataFrame, c:int|str)->pd.Series:
     "Column `c` of `df`, by position or by name, or an error naming the columns it has"
     if isinstance(c, int) and c < len(df.columns): return df.iloc[:, c]
     if c in df.columns: return df[c]
-    raise ValueError(f"no column {c!r} in the table (its columns are {', '.join(map(str, df.columns))}): pass the right `fn_col`, `label_col` or `valid_col`")
+    raise ValueError(f"no column {c!r} in the table (its columns are {', '.join(map(str, df.columns))}): pass the "
+                     f"right `fn_col`, `label_col` or `valid_col`")
 
 # %% ../nbs/02_data.ipynb #1658f0ba
 class _Labels:
@@ -99,20 +101,23 @@ class _Labels:
 
 # %% ../nbs/02_data.ipynb #c912b7e3
 def _one_row_per_file(df:pd.DataFrame, fn_col:int|str, label_col:int|str)->pd.DataFrame:
-    "`df` with spaces around labels stripped and repeated rows dropped, warning of each; an error for a file given two labels"
+    "`df` with labels stripped and repeated rows dropped, warning of each; an error for a file given two labels"
     df, y = df.copy(), _col(df, label_col)
     s = y.map(lambda v: v.strip() if isinstance(v, str) else v)
     if (changed := y[s != y].dropna()).size:
-        warn(f"{len(changed)} labels have spaces around them, for example {changed.iloc[0]!r}: read as {changed.iloc[0].strip()!r}")
+        warn(f"{len(changed)} labels have spaces around them, for example {changed.iloc[0]!r}: read as "
+             f"{changed.iloc[0].strip()!r}")
     df[_col(df, label_col).name] = s
     fn, lab = _col(df, fn_col).astype(str), _col(df, label_col).astype(str)
     two = lab.groupby(fn).nunique()
     if (bad := two[two > 1]).size:
         f = bad.index[0]
         raise ValueError(f"{len(bad)} files are listed with different labels, for example {f!r} as "
-                         f"{' and '.join(map(repr, sorted(lab[fn == f].unique())))}: keep one row per file in the table")
+                         f"{' and '.join(map(repr, sorted(lab[fn == f].unique())))}: keep one row "
+                         f"per file in the table")
     if (dup := fn.duplicated()).any():
-        warn(f"{int(dup.sum())} rows repeat a file already listed, for example {fn[dup].iloc[0]!r}: each file is used once")
+        warn(f"{int(dup.sum())} rows repeat a file already listed, for example {fn[dup].iloc[0]!r}: "
+             f"each file is used once")
     return df[~dup]
 
 # %% ../nbs/02_data.ipynb #c09edb56
@@ -129,12 +134,13 @@ def df_dls(df:pd.DataFrame, # one row per image
            audit:dict|None=None, # keyword arguments for `audit_images`
            **kwargs
           )->DataLoaders:
-    "`DataLoaders` from the file names in `fn_col` of `df` and the labels in `label_col`, split by `valid_col` or at random"
+    "`DataLoaders` of the files in `fn_col` of `df`, labelled by `label_col`, split by `valid_col` or at random"
     base = Path(path)/(folder or '')
     df = _one_row_per_file(df, fn_col, label_col)
     files = L(base/f'{f}{suff}' for f in _col(df, fn_col))
     splitter = RandomSplitter(valid_pct, seed=seed)
-    if valid_col is not None: splitter = FuncSplitter(set(files[np.flatnonzero(_col(df, valid_col).astype(bool))]).__contains__)
+    if valid_col is not None:
+        splitter = FuncSplitter(set(files[np.flatnonzero(_col(df, valid_col).astype(bool))]).__contains__)
     get_y = _Labels({f: None if pd.isna(y) else str(y) for f, y in zip(files, _col(df, label_col))})
     r = audit_images(path, files=files, get_y=get_y, splitter=splitter, **(audit or {}))
     return _dls(r, get_y, **kwargs)
@@ -155,21 +161,26 @@ def csv_dls(path:Path|str, # folder of the CSV file and the images
 # %% ../nbs/02_data.ipynb #dbeec4ee
 TUTORIAL_DATA = dict(
     pets=(URLs.PETS, 'images'),  # regex labels: regex_dls(path)
-    flowers=('https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz', ''),  # folder_dls(path)
-    flowers102=(URLs.FLOWERS, ''),  # jpg/ and train.txt/valid.txt/test.txt of file names and labels: csv_dls(path, 'train.txt', ...)
+    # folder_dls(path)
+    flowers=('https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz', ''),
+    # jpg/ and train.txt/valid.txt/test.txt of file names and labels: csv_dls(path, 'train.txt', ...)
+    flowers102=(URLs.FLOWERS, ''),
     hotdog=('http://d2l-data.s3-accelerate.amazonaws.com/hotdog.zip', ''),  # folder_dls(path, 'train', 'test')
-    hymenoptera=('https://download.pytorch.org/tutorial/hymenoptera_data.zip', ''),  # two classes: folder_dls(path, 'train', 'val')
-    cats_dogs=('https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip', ''),  # Keras: folder_dls(path, 'train', 'validation')
+    # two classes: folder_dls(path, 'train', 'val')
+    hymenoptera=('https://download.pytorch.org/tutorial/hymenoptera_data.zip', ''),
+    # Keras: folder_dls(path, 'train', 'validation')
+    cats_dogs=('https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip', ''),
 )
 
 # %% ../nbs/02_data.ipynb #b64e4648
-def tutorial_data(name:str, # one of `TUTORIAL_DATA`: 'pets', 'flowers', 'flowers102', 'hotdog', 'hymenoptera', 'cats_dogs'
+def tutorial_data(name:str, # a key of `TUTORIAL_DATA`: 'pets', 'flowers', 'flowers102', 'hotdog', 'hymenoptera'...
                  )->Path:
     "Download (once) the dataset of the tutorial `name` with `untar_data`, and return the folder of its images"
     if name not in TUTORIAL_DATA: raise ValueError(f"unknown dataset {name!r}: pick one of {', '.join(TUTORIAL_DATA)}")
     url, sub = TUTORIAL_DATA[name]
     try: return untar_data(url)/sub
-    except OSError as e:  # only a network that cannot be reached means offline; a 404 or a bad archive surfaces as it is
+    # only a network that cannot be reached means offline; a 404 or a bad archive surfaces as it is
+    except OSError as e:
         if not is_unreachable(e): raise
         raise ConnectionError(f"could not download the {name} dataset from {url} ({e}): this machine looks offline; "
                               f"use the stand-in `make_standin({name!r})`") from None
@@ -190,6 +201,7 @@ def _standin_path(name:str, cls:str, i:int, j:int)->Path:
     if name == 'pets': return Path('images')/f'{cls}_{i}.jpg'
     return (Path(split[j%5 == 0]) if split else Path())/cls/f'{i:04d}.jpg'
 
+# %% ../nbs/02_data.ipynb #0f2b6223
 def _write_standin(dest:Path, name:str, size:int):
     "Write the digits of each class of `name`'s stand-in into `dest` as `size`-pixel RGB JPEGs"
     from sklearn.datasets import load_digits
@@ -206,7 +218,7 @@ def make_standin(name:str, # a tutorial dataset with a stand-in: 'pets', 'flower
                  dest:Path|str|None=None, # folder to create; default `tl_home('standin', name)`
                  size:int=64, # side of the JPEG files, in pixels
                 )->Path:
-    "Write (once) digits in the layout of the tutorial dataset `name`, and return the folder `tutorial_data(name)` would"
+    "Write (once) digits in the layout of the tutorial dataset `name`; return the folder `tutorial_data(name)` would"
     if name not in _STANDINS: raise ValueError(f"no stand-in for {name!r}: pick one of {', '.join(_STANDINS)}")
     dest = create_once(Path(dest or tl_home('standin', name)), partial(_write_standin, name=name, size=size))
     return dest/TUTORIAL_DATA[name][1]
@@ -215,14 +227,15 @@ def make_standin(name:str, # a tutorial dataset with a stand-in: 'pets', 'flower
 def tutorial_setup(name:str, # the tutorial's dataset, a key of `TUTORIAL_DATA`
                    arch='resnet34', # the tutorial's architecture
                    size:int=224, # the tutorial's image size
-                   offline:bool|None=None, # True: the stand-in; False: the real data or an error; None: the stand-in if the download fails
+                   offline:bool|None=None, # True: the stand-in; False: the real data or an error; None: whichever works
                    standin_size:int=48, # image size for the stand-in
                   )->AttrDict:
-    "`path`, `arch`, `size` and `num_workers` for the tutorial on `name`: the real ones, or offline a stand-in and EfficientNet-Lite0"
+    "`path`, `arch`, `size`, `num_workers` for the tutorial on `name`: real ones, or a stand-in and the bundled body"
     if not offline:
         try: return AttrDict(path=tutorial_data(name), arch=arch, size=size, standin=False, num_workers=None)
         except ConnectionError as e:
             if offline is False: raise
-            print(f"Offline ({name} did not download): using make_standin({name!r}) and the bundled efficientnet_lite0 at {standin_size} px")
+            print(f"Offline ({name} did not download): using make_standin({name!r}) and the bundled efficientnet_lite0 "
+                  f"at {standin_size} px")
     # worker processes cost more than they save on small images
     return AttrDict(path=make_standin(name), arch='efficientnet_lite0', size=standin_size, standin=True, num_workers=0)

@@ -28,6 +28,7 @@ def _sizes(dls)->tuple:
     presize = tuplify(rs[0].size)[0] if rs else None
     return presize, tuplify(final[-1].size)[0] if final else presize, crop[0].valid_scale if crop else 1.
 
+# %% ../nbs/07_export.ipynb #4d05116f
 def _stats(dls)->list:
     "Mean and std of `dls`'s `Normalize`, as lists"
     n = dls.after_batch.fs.filter(risinstance(Normalize))
@@ -37,15 +38,17 @@ def _stats(dls)->list:
 _EXPORT_FILES = {'model.json', 'model.safetensors', 'learner.pkl'}
 
 def _check_replaceable(path:Path):
-    "Raise unless `path` is missing, an empty folder, or an earlier export: a folder of only the files `export_model` writes"
+    "Raise unless `path` is missing, an empty folder, or an earlier export (only the files `export_model` writes)"
     if not path.exists(): return
     if not path.is_dir(): raise FileExistsError(f"{path} is a file, not a folder for the export: pass another `path`")
     names = {f.name for f in path.iterdir()}
     if names and not ({'model.json', 'model.safetensors'} <= names <= _EXPORT_FILES):
         other = sorted(names - _EXPORT_FILES) or sorted({'model.json', 'model.safetensors'} - names)
-        raise FileExistsError(f"{path} is not an earlier export ({', '.join(other[:3])}{' ...' if len(other) > 3 else ''} "
+        raise FileExistsError(f"{path} is not an earlier export "
+                              f"({', '.join(other[:3])}{' ...' if len(other) > 3 else ''} "
                               "in it): export into a new or empty folder, or move that folder away yourself")
 
+# %% ../nbs/07_export.ipynb #72113051
 def _export_arch(learn:Learner)->str:
     "The name `load_model` rebuilds `learn`'s model from: the `arch` that fastai's `vision_learner` keeps"
     a = getattr(learn, 'arch', None)
@@ -53,6 +56,7 @@ def _export_arch(learn:Learner)->str:
     raise ValueError(f"cannot export a model of architecture {getattr(a, '__name__', a)!r}: `load_model` rebuilds "
                      f"{', '.join(_ARCHS)} and timm names; use `learn.export()` for others")
 
+# %% ../nbs/07_export.ipynb #86222fc7
 def _export_head(learn:Learner, arch:str)->str:
     "Which of the heads `load_model` rebuilds on `arch` has exactly the tensors of `learn.model`"
     shapes = lambda m: {k: v.shape for k, v in m.state_dict().items()}
@@ -62,6 +66,7 @@ def _export_head(learn:Learner, arch:str)->str:
     raise ValueError(f"cannot export this model: it is not `{arch}` with one of the heads {_HEADS} that `load_model` "
                      "rebuilds; use `learn.export()` for others")
 
+# %% ../nbs/07_export.ipynb #722ac242
 def export_model(learn:Learner, # a trained learner from `transfer_learner`
                  path:Path|str, # folder to write `model.safetensors` and `model.json` into
                  pickle:bool=False, # also write fastai's `learn.export()` as `learner.pkl` (unsafe to load from others)
@@ -72,9 +77,11 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
     arch = _export_arch(learn)
     meta = dict(arch=arch, head=_export_head(learn, arch), vocab=list(map(str, learn.dls.vocab)),
                 presize=presize, size=size, valid_scale=valid_scale,
-                stats=_stats(learn.dls), versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
+                stats=_stats(learn.dls),
+                versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
     with staged_folder(path, keep=False, check=_check_replaceable) as tmp:
-        save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()}, tmp/'model.safetensors')
+        save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()},
+                  tmp/'model.safetensors')
         os.chmod(tmp/'model.safetensors', 0o666 & ~get_umask())  # safetensors writes it 0600
         (tmp/'model.json').write_text(json.dumps(meta, indent=2))
         if pickle: learn.export(tmp/'learner.pkl')
@@ -90,7 +97,7 @@ def _rgb(img, size:int|None=None)->Image.Image:
 
 # %% ../nbs/07_export.ipynb #794e7090
 def _crop_resize(im:Image.Image, size:int)->Image.Image:
-    "The centre square of `im` resized to `size` by `size`, as fastai's validation `Resize(size)` does: crop, then bilinear"
+    "The centre square of `im` resized to `size`, as fastai's validation `Resize(size)` does: crop, then bilinear"
     w, h = im.size
     c = int(min(w/size, h/size)*size)  # fastai's crop size, rounded as it rounds
     l, t = int(.5*(w-c)), int(.5*(h-c))
@@ -103,7 +110,8 @@ class TransferModel:
         self.model = model.eval().to(memory_format=torch.channels_last)  # 1.3-2x faster on CPU (bench/predict.py)
         store_attr('vocab,presize,size,stats,valid_scale')
         norm = [T.Normalize(*stats)] if stats else []
-        crop = [T.CenterCrop(int(presize*valid_scale))] if valid_scale != 1 else []  # as fastai's `RandomResizedCropGPU` does
+        # as fastai's `RandomResizedCropGPU` does
+        crop = [T.CenterCrop(int(presize*valid_scale))] if valid_scale != 1 else []
         self.item_tfm = T.Compose([partial(_crop_resize, size=presize), T.PILToTensor()])
         self.batch_tfm = T.Compose([T.ConvertImageDtype(torch.float32), *crop, T.Resize(size, antialias=False), *norm])
 
@@ -112,7 +120,7 @@ class TransferModel:
         return self.batch_probs(self.item_tfm(_rgb(img, self.presize))[None])[0]
 
     def batch_probs(self, xb:Tensor)->Tensor:
-        "Class probabilities (on the CPU) of a batch `xb` of items already through `item_tfm`, computed on the model's device"
+        "Class probabilities (on the CPU) of a batch `xb` of items through `item_tfm`, computed on the model's device"
         xb = xb.to(one_param(self.model).device)  # where `load_model` put it, or where a `learner`'s fit left it
         with torch.inference_mode():
             return self.model(self.batch_tfm(xb).contiguous(memory_format=torch.channels_last)).softmax(1).cpu()
@@ -126,29 +134,37 @@ class TransferModel:
 def _read_meta(path:Path)->dict:
     "The JSON of the export in `path`, after checking that both files are there"
     for f in ('model.json', 'model.safetensors'):
-        if not (path/f).exists(): raise FileNotFoundError(f"{path/f} is missing: export the model with `export_model` first")
+        if not (path/f).exists():
+            raise FileNotFoundError(f"{path/f} is missing: export the model with `export_model` first")
     try: return json.loads((path/'model.json').read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{path/'model.json'} is not valid JSON ({e}): export the model again") from e
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path/'model.json'} is not valid JSON ({e}): export the model again") from e
 
+# %% ../nbs/07_export.ipynb #48ed8bf4
 def _device(device)->torch.device:
     "`device` as a `torch.device` that this machine has; fastai's `default_device()` if None"
     if device is None: return default_device()
     try: d = torch.device(device)
-    except (RuntimeError, TypeError) as e: raise ValueError(f"device={device!r} is not a device ({e}): pass 'cpu', 'cuda' or 'cuda:N'") from None
-    if d.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device={device!r}, but torch sees no GPU here: pass device='cpu'")
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device={device!r} is not a device ({e}): pass 'cpu', 'cuda' or 'cuda:N'") from None
+    if d.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but torch sees no GPU here: pass device='cpu'")
     return d
 
+# %% ../nbs/07_export.ipynb #244126a2
 _MAX_SIZE = 2048  # pixels: more than any body here is trained at; a tampered size could ask for gigabytes per image
 _num = lambda lo, hi: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
 _side = lambda v: isinstance(v, int) and _num(1, _MAX_SIZE)(v)
 _triple = lambda v, lo: isinstance(v, list) and len(v) == 3 and all(_num(lo, 1e3)(x) for x in v)
 _META = dict(arch=(lambda v: isinstance(v, str), 'a name'),
-             vocab=(lambda v: isinstance(v, list) and len(v) > 1 and all(isinstance(c, str) for c in v) and len(set(v)) == len(v),
+             vocab=(lambda v: isinstance(v, list) and len(v) > 1 and all(isinstance(c, str) for c in v)
+                              and len(set(v)) == len(v),
                     'a list of two or more different class names'),
              presize=(_side, f'a whole number of pixels from 1 to {_MAX_SIZE}'),
              size=(_side, f'a whole number of pixels from 1 to {_MAX_SIZE}'),
              valid_scale=(_num(1e-3, 1), 'a fraction from 0.001 to 1'),
-             stats=(lambda v: v is None or (isinstance(v, list) and len(v) == 2 and _triple(v[0], -1e3) and _triple(v[1], 1e-6)),
+             stats=(lambda v: v is None or (isinstance(v, list) and len(v) == 2
+                                            and _triple(v[0], -1e3) and _triple(v[1], 1e-6)),
                     'null, or [mean, std]: three numbers each, std above 0'),
              head=(lambda v: v in ('fastai', 'dense', 'linear'), "'fastai', 'dense' or 'linear'"))
 
@@ -157,30 +173,40 @@ def _check_meta(meta:dict, fname:Path)->dict:
     meta = {'valid_scale': 1., 'head': 'fastai', **meta} if isinstance(meta, dict) else {}
     for k, (ok, want) in _META.items():
         if k not in meta: raise ValueError(f"{fname} has no {k!r}: export the model again")
-        if not ok(meta[k]): raise ValueError(f"{fname}: {k} = {json.dumps(meta[k])[:60]} is not {want}: export the model again")
+        if not ok(meta[k]):
+            raise ValueError(f"{fname}: {k} = {json.dumps(meta[k])[:60]} is not {want}: export the model again")
     return meta
 
+# %% ../nbs/07_export.ipynb #5540107b
 def load_model(path:Path|str, # folder written by `export_model`
-               device=None, # where to predict, e.g. 'cpu' or 'cuda'; default: fastai's `default_device()`, a GPU if there is one
+               device=None, # where to predict, e.g. 'cpu' or 'cuda'; default: fastai's `default_device()`, a GPU if any
               )->TransferModel:
     "Rebuild the model exported to `path` on `device`, with no pickle: architecture from JSON, weights from safetensors"
     path = Path(path)
     meta = _check_meta(_read_meta(path), path/'model.json')
     if not (meta['arch'] in _ARCHS or timm.is_model(meta['arch'])):
-        raise ValueError(f"{path/'model.json'} names the architecture {meta['arch']!r}, which cannot be built here (neither "
-                         f"torchvision's nor timm's): it was exported with {meta.get('versions')}: install those versions")
+        raise ValueError(f"{path/'model.json'} names the architecture {meta['arch']!r}, which cannot be "
+                         f"built here (neither "
+                         f"torchvision's nor timm's): it was exported with {meta.get('versions')}: "
+                         f"install those versions")
     try: model = create_transfer_model(meta['arch'], len(meta['vocab']), pretrained=False, head=meta['head'])
     except Exception as e:
-        raise ValueError(f"{path/'model.json'} names the architecture {meta['arch']!r}, which cannot be built here ({e}); "
+        raise ValueError(f"{path/'model.json'} names the architecture {meta['arch']!r}, which cannot "
+                         f"be built here ({e}); "
                          f"it was exported with {meta.get('versions')}: install those versions") from e
     try: model.load_state_dict(load_file(path/'model.safetensors'))
-    except SafetensorError as e: raise ValueError(f"{path/'model.safetensors'} is not a readable safetensors file ({e}): export the model again") from e
+    except SafetensorError as e:
+        raise ValueError(f"{path/'model.safetensors'} is not a readable safetensors file ({e}): "
+                         f"export the model again") from e
     except RuntimeError as e:
         raise ValueError(f"the weights in {path/'model.safetensors'} do not fit `{meta['arch']}` with "
-                         f"{len(meta['vocab'])} classes as {path/'model.json'} says: {str(e).splitlines()[1].strip()}") from e
-    tm = TransferModel(model.to(_device(device)), meta['vocab'], meta['presize'], meta['size'], meta['stats'], meta['valid_scale'])
+                         f"{len(meta['vocab'])} classes as {path/'model.json'} says: "
+                         f"{str(e).splitlines()[1].strip()}") from e
+    tm = TransferModel(model.to(_device(device)), meta['vocab'], meta['presize'], meta['size'], meta['stats'],
+                       meta['valid_scale'])
     if not torch.isfinite(tm.batch_probs(torch.full((1, 3, tm.presize, tm.presize), 128, dtype=torch.uint8))).all():
-        raise ValueError(f"the model in {path} gives no valid probabilities (NaN or infinite) on a grey image: its weights "
+        raise ValueError(f"the model in {path} gives no valid probabilities (NaN or infinite) on a grey "
+                         f"image: its weights "
                          f"are damaged or diverged in training; export a model that trained well")
     return tm
 
@@ -190,6 +216,7 @@ def _load_item(model:TransferModel, f:Path):
     try: return model.item_tfm(_rgb(f, model.presize)), ''
     except Exception as e: return None, f'{type(e).__name__}: {e}'
 
+# %% ../nbs/07_export.ipynb #67c11bd5
 def _rows(model:TransferModel, files:list, items:list, k:int)->list:
     "One dict per file of `files`, given their `items` from `_load_item`: label, probability, top `k` classes, error"
     ok = [i for i, (x, _) in enumerate(items) if x is not None]
@@ -197,7 +224,8 @@ def _rows(model:TransferModel, files:list, items:list, k:int)->list:
     if not ok: return rows
     top = model.batch_probs(torch.stack([items[i][0] for i in ok])).topk(min(k, len(model.vocab)), dim=1)
     for i, ps, cs in zip(ok, top.values.tolist(), top.indices.tolist()):  # plain lists: no tensor op per row
-        rows[i].update(label=model.vocab[cs[0]], probability=ps[0], top_k=json.dumps({model.vocab[c]: round(p, 4) for p, c in zip(ps, cs)}))
+        rows[i].update(label=model.vocab[cs[0]], probability=ps[0],
+                       top_k=json.dumps({model.vocab[c]: round(p, 4) for p, c in zip(ps, cs)}))
     return rows
 
 # %% ../nbs/07_export.ipynb #4f8b988c
@@ -211,14 +239,19 @@ def predict_folder(model:TransferModel, # from `load_model`
     "Predict every image in `folder` by batches of `bs`: one row per file with label, probability, top `k` and error"
     check_ints(1, bs=bs, k=k)  # before anything is written
     folder = Path(folder)
-    if not folder.exists(): raise FileNotFoundError(f"{folder} does not exist: pass a folder of images or an image file")
+    if not folder.exists():
+        raise FileNotFoundError(f"{folder} does not exist: pass a folder of images or an image file")
     files = [folder] if folder.is_file() else walk_files(folder).filter(is_image_file)
-    if not files: raise ValueError(f"no image files (.jpg, .png, ...) below {folder}: pass the folder that holds the images, or one image")
+    if not files:
+        raise ValueError(f"no image files (.jpg, .png, ...) below {folder}: pass the folder that holds the "
+                         f"images, or one image")
     batches = list(chunked(files, bs))
     rows = [r for b in (progress_bar(batches) if progress else batches)
             for r in _rows(model, b, map_chunks(partial(_load_item, model), b), k)]
     df = pd.DataFrame(rows, columns=['file', 'label', 'probability', 'top_k', 'error'])
-    if csv: atomic_write(csv, lambda t: df.to_csv(t, index=False, errors='backslashreplace'))  # a name not in UTF-8: escaped
+    if csv:
+        # a name not in UTF-8: escaped
+        atomic_write(csv, lambda t: df.to_csv(t, index=False, errors='backslashreplace'))
     return df
 
 # %% ../nbs/07_export.ipynb #537adaa3

@@ -35,6 +35,7 @@ def _items_table(files, probs, targs, losses, vocab)->pd.DataFrame:
     return pd.DataFrame(dict(file=[str(f) for f in files], actual=[vocab[int(t)] for t in targs],
                              predicted=[vocab[int(i)] for i in pred], probability=p.numpy(), loss=losses.numpy()))
 
+# %% ../nbs/06_interpret.ipynb #56ea5438
 def _per_class(targs, preds, vocab)->pd.DataFrame:
     "scikit-learn's precision, recall, F1 and support per class of `vocab`, for the predictions `preds` of `targs`"
     p, r, f, s = precision_recall_fscore_support(targs, preds, labels=range(len(vocab)), zero_division=0)
@@ -45,16 +46,21 @@ def _img_tag(f:Path)->str:
     "An `<img>` tag with the PNG `f` embedded"
     return f'<img src="data:image/png;base64,{base64.b64encode(Path(f).read_bytes()).decode()}" style="max-width:100%">'
 
+# %% ../nbs/06_interpret.ipynb #c4b1f4a9
 def _html_page(title:str, accuracy:float, figs:list, tables:dict, n_items:int=50)->str:
-    "A self-contained HTML page: `accuracy`, the PNG `figs` embedded, and the `tables` (the first `n_items` rows of `items`)"
+    "A self-contained HTML page: `accuracy`, the PNG `figs` embedded, the `tables` (the first `n_items` of `items`)"
     parts = [f'<h1>{html.escape(title)}</h1>', f'<p>Valid accuracy: <b>{accuracy:.4f}</b></p>']
     parts += [f'<h2>{html.escape(Path(f).stem.replace("_", " "))}</h2>{_img_tag(f)}' for f in figs]
     for name, df in tables.items():
         shown = df.sort_values('loss', ascending=False).head(n_items) if name == 'items' else df
         note = f' (the {n_items} largest losses of {len(df):,}; all in items.csv)' if len(df) > len(shown) else ''
-        parts.append(f'<h2>{name.replace("_", " ")}{note}</h2>' + shown.to_html(index=name == 'per_class', float_format=lambda x: f'{x:.4f}'))  # row numbers say nothing
-    style = 'body{font-family:sans-serif;max-width:60em;margin:auto} table{border-collapse:collapse} td,th{padding:2px 8px;border:1px solid #ccc}'
-    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head><body>{"".join(parts)}</body></html>'
+        # row numbers say nothing but in the per-class table, whose index is the class
+        table = shown.to_html(index=name == 'per_class', float_format=lambda x: f'{x:.4f}')
+        parts.append(f'<h2>{name.replace("_", " ")}{note}</h2>' + table)
+    style = ('body{font-family:sans-serif;max-width:60em;margin:auto} table{border-collapse:collapse} '
+             'td,th{padding:2px 8px;border:1px solid #ccc}')
+    head = f'<meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style>'
+    return f'<!DOCTYPE html><html><head>{head}</head><body>{"".join(parts)}</body></html>'
 
 # %% ../nbs/06_interpret.ipynb #822e3f3d
 class _TrimMemory(Callback):
@@ -68,7 +74,7 @@ def interp_report(learn:Learner, # a trained learner
                   min_val:int=1, # smallest count of a confused pair to list
                   title:str='Interpretation', # title of the HTML page
                  )->dict:
-    "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, per-class and per-item tables to `out`, and one HTML page of them all"
+    "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, tables and an HTML page in `out`"
     out = Path(out)
     with folder_lock(out), staged_folder(out) as tmp:  # the old report, or the whole new one
         for n in _REPORT_FILES: (tmp/n).unlink(missing_ok=True)  # links to the old report's files: write new ones
@@ -78,8 +84,9 @@ def interp_report(learn:Learner, # a trained learner
         display(HTML(page))
     return dict(tables, confusion=cm, accuracy=acc, files=[out/n for n in _REPORT_FILES])
 
+# %% ../nbs/06_interpret.ipynb #8e9ca5b0
 def _write_report(learn, out, k, min_val, title)->tuple:
-    "Write the files of `interp_report` into `out`; return the tables, the confusion matrix, the accuracy and the HTML page"
+    "Write the files of `interp_report` into `out`; return the tables, confusion matrix, accuracy and HTML page"
     dl, vocab = learn.dls.valid, learn.dls.vocab
     probs, targs, losses = learn.get_preds(dl=dl, with_loss=True, cbs=_TrimMemory())  # no inputs kept (fastai#3141)
     interp = ClassificationInterpretation(learn, dl, losses)  # decodes only the top `k` items to show them
@@ -97,7 +104,8 @@ def _write_report(learn, out, k, min_val, title)->tuple:
                   items=_items_table(dl.items, probs, targs, losses, vocab))
     for name, df in tables.items():
         df.to_csv(out/f'{name}.csv', index=name == 'per_class'); files.append(out/f'{name}.csv')
-    acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png' and f.stem != 'most_confused']  # a table below
+    # a table below
+    acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png' and f.stem != 'most_confused']
     page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables)
     (out/'report.html').write_text(page)
     return tables, cm, acc, page

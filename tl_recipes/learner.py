@@ -60,6 +60,7 @@ def _arch_name(arch)->str:
     "The name under which `arch` is exported and rebuilt"
     return arch if isinstance(arch, str) else arch.__name__
 
+# %% ../nbs/03_learner.ipynb #e034241d
 def _resolve(arch):
     "The function for a name in `_ARCHS`, else `arch` itself (a timm name, or a function); a `ValueError` for others"
     if not isinstance(arch, str): return arch
@@ -89,6 +90,7 @@ def _n_features(arch)->int:
         m = arch(weights=None) if 'weights' in model_meta.get(arch, {}) else arch(pretrained=False)
         return num_features_model(nn.Sequential(*create_body(m, cut=model_meta.get(arch, {}).get('cut')).children()))
 
+# %% ../nbs/03_learner.ipynb #3104bc2e
 def _head_args(arch, n_out:int, head:str)->dict:
     "Arguments of fastai's `vision_learner` and `create_vision_model` for the head named `head`"
     if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {_HEADS}")
@@ -96,7 +98,7 @@ def _head_args(arch, n_out:int, head:str)->dict:
     return _LINEAR if head == 'linear' else {}
 
 # %% ../nbs/03_learner.ipynb #64ed4dba
-def create_transfer_model(arch='efficientnet_lite0', # 'efficientnet_lite0', a torchvision name or function, or a timm name
+def create_transfer_model(arch='efficientnet_lite0', # 'efficientnet_lite0', a torchvision name or function, a timm name
                           n_out:int=2, # number of classes
                           pretrained:bool=True, # load ImageNet weights into the body
                           head:str='fastai', # 'fastai' (`create_head`), 'dense' (`dense_head`) or 'linear' (one layer)
@@ -117,11 +119,13 @@ def _weights_host(arch)->str|None:
     ckpt = Path(torch.hub.get_dir())/'checkpoints'
     return None if any(ckpt.glob(f'{a.__name__}-*')) else 'download.pytorch.org'
 
+# %% ../nbs/03_learner.ipynb #2da05fd1
 def _check_download(arch):
     "Raise at once, naming the offline options, if `arch`'s weights must be downloaded and this machine is offline"
     host = _weights_host(arch)
     if host is None or is_online(host): return
-    raise ConnectionError(f"cannot reach {host} to download the pretrained weights of `{_arch_name(arch)}`: this machine "
+    raise ConnectionError(f"cannot reach {host} to download the pretrained weights of "
+                          f"`{_arch_name(arch)}`: this machine "
                           "looks offline. Use arch='efficientnet_lite0' (ImageNet weights bundled with tl_recipes), "
                           "pass pretrained=False, or download the weights once while online")
 
@@ -137,29 +141,35 @@ class BodyBnFreeze(Callback):
 def _read_weights(fname:Path)->dict:
     "The tensors in the weights file `fname` (torch or safetensors), unwrapping a `state_dict` entry"
     fname = Path(fname).expanduser()
-    if not fname.exists(): raise FileNotFoundError(f"{fname} does not exist: pass the path of a weights file as `weights`")
+    if not fname.exists():
+        raise FileNotFoundError(f"{fname} does not exist: pass the path of a weights file as `weights`")
     if fname.suffix == '.safetensors':
         from safetensors.torch import load_file
         return load_file(fname)
     sd = torch.load(fname, map_location='cpu', weights_only=True)
     return sd.get('state_dict', sd.get('model', sd))
 
+# %% ../nbs/03_learner.ipynb #837ffe23
 def _load_body(body:nn.Module, fname:Path|str):
     "Load the weights file `fname` into `body` by position, checking every shape"
     dst, src = body.state_dict(), list(_read_weights(fname).items())
-    if len(src) < len(dst): raise ValueError(f"{fname} holds {len(src)} tensors, the body needs {len(dst)}: is it this architecture's file?")
+    if len(src) < len(dst):
+        raise ValueError(f"{fname} holds {len(src)} tensors, the body needs {len(dst)}: is it this "
+                         f"architecture's file?")
     for (k, v), (k2, w) in zip(dst.items(), src):
-        if v.shape != w.shape: raise ValueError(f"{fname} does not fit this body: its {k2!r} is {tuple(w.shape)}, the body's {k!r} is {tuple(v.shape)}; is it this architecture's file?")
+        if v.shape != w.shape:
+            raise ValueError(f"{fname} does not fit this body: its {k2!r} is {tuple(w.shape)}, the body's {k!r} is "
+                             f"{tuple(v.shape)}; is it this architecture's file?")
     body.load_state_dict({k: w for k, (_, w) in zip(dst, src)})
 
 # %% ../nbs/03_learner.ipynb #45046325
 def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
-                     arch='efficientnet_lite0', # 'efficientnet_lite0' (bundled), a torchvision name or function, or a timm name
+                     arch='efficientnet_lite0', # 'efficientnet_lite0' (bundled), a torchvision name or function, timm's
                      pretrained:bool=True, # ImageNet weights in the body
                      metrics=accuracy, # passed to `Learner`
                      bn_freeze:bool=True, # keep the body's BatchNorm in inference mode (`BodyBnFreeze`), frozen with it
-                     head:str='fastai', # 'fastai', 'dense' (the flowers tutorial's head) or 'linear' (a new final layer)
-                     weights:Path|str|None=None, # a local weights file for `arch`'s body (offline), instead of downloading
+                     head:str='fastai', # 'fastai', 'dense' (the flowers tutorial's) or 'linear' (a new final layer)
+                     weights:Path|str|None=None, # a local weights file for `arch`'s body, instead of downloading
                      **kwargs # passed to fastai's `vision_learner`
                     )->Learner:
     "fastai's `vision_learner` for `dls` on a pretrained `arch` body (or a local `weights` file), frozen, with `head`"
@@ -179,12 +189,14 @@ def _group_names(n:int)->list:
     "Names of `n` parameter groups: the body's, then the head"
     return ['body', 'head'] if n == 2 else [f'body {i}' for i in range(n-1)] + ['head']
 
+# %% ../nbs/03_learner.ipynb #eb31d634
 def param_report(learn:Learner, # a learner from `transfer_learner`
                 )->pd.DataFrame:
     "Parameters of `learn` per layer group, frozen and trainable, with a total row"
     groups = learn.splitter(learn.model)
     rows = [dict(group=nm, frozen=sum(p.numel() for p in g if not p.requires_grad),
-                 trainable=sum(p.numel() for p in g if p.requires_grad)) for nm, g in zip(_group_names(len(groups)), groups)]
+                 trainable=sum(p.numel() for p in g if p.requires_grad))
+            for nm, g in zip(_group_names(len(groups)), groups)]
     df = pd.DataFrame(rows)
     df.loc[len(df)] = dict(group='total', frozen=df.frozen.sum(), trainable=df.trainable.sum())
     df['total'] = df.frozen + df.trainable

@@ -21,7 +21,7 @@ __all__ = ['find_lr', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'fit_head_mu
 
 # %% ../nbs/05_train.ipynb #714d2a38
 def _worse_lr(lrs, losses, rise:float=2.0)->float:
-    "The first learning rate past the lowest loss at which the loss is `rise` times the lowest, skipping the first points"
+    "The first rate past the lowest loss at which the loss is `rise` times the lowest, skipping the first points"
     skip = max(3, len(losses)//10) if len(losses) > 6 else 0  # the first smoothed losses are single batches' losses
     lrs, losses = lrs[skip:], tensor(losses[skip:]); i = int(losses.argmin())
     later = (losses[i:] >= rise*losses[i]).nonzero()
@@ -32,7 +32,7 @@ def find_lr(learn:Learner, # the learner to probe; its weights are restored afte
             plot:Path|str|None=None, # where to save the loss against learning-rate plot
             **kwargs # passed to `Learner.lr_find`, e.g. `num_it`, `start_lr`
            )->dict:
-    "Run `learn.lr_find`; return its `valley` suggestion and the rate where the loss gets `worse`, saving the plot to `plot`"
+    "Run `learn.lr_find`; return its `valley` and the rate where the loss gets `worse`; save the plot to `plot`"
     try: valley = float(learn.lr_find(**(dict(show_plot=False) | kwargs)).valley)
     except (IndexError, ValueError): valley = None
     rec = learn.recorder
@@ -53,17 +53,20 @@ def _interruptible(learn:Learner, fit:callable, cbs:list):
                 learn.load(cb.fname, with_opt=False)
         raise
 
+# %% ../nbs/05_train.ipynb #8f993e39
 _OWN_CBS = (TrainEvalCallback, Recorder, CastToTensor, ProgressCallback, BodyBnFreeze)
 
 def _sub_learner(learn:Learner, trn:tuple, val:tuple, model:nn.Module, cbs:list|None=None, **kwargs)->Learner:
-    "A `Learner` around `model` on the cached `trn` and `val`, with `learn`'s loss, metrics, optimiser, folders, callbacks"
+    "A `Learner` around `model` on cached `trn` and `val`, with `learn`'s loss, metrics, optimiser, folders, callbacks"
     cbs = [copy(cb) for cb in learn.cbs if not isinstance(cb, _OWN_CBS)] + L(cbs)  # e.g. `MixedPrecision` (`to_fp16`)
     sl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), model, loss_func=learn.loss_func,
-                 metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path, model_dir=learn.model_dir,
+                 metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path,
+                 model_dir=learn.model_dir,
                  cbs=cbs, **kwargs)
     if not hasattr(learn, 'progress'): sl.remove_cb(ProgressCallback)  # as the user set `learn`
     return sl
 
+# %% ../nbs/05_train.ipynb #9641e88e
 _RECORD = ('lrs', 'iters', 'losses', 'values', 'metric_names', 'hps')
 
 def _record(learn:Learner, sl:Learner):
@@ -79,7 +82,7 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                plot:Path|str|None=None, # where to save the `lr_find` plot
                cbs=None, # callbacks for the `fit_one_cycle`, e.g. `CSVLogger`
                keep_best:bool=True, # end on the epoch with the lowest valid loss
-               on_disk:Path|str|None=None, # folder for the features as `.npy` files; default: memory, within `mem_budget`
+               on_disk:Path|str|None=None, # folder for the features as `.npy` files; default: memory (`mem_budget`)
                mem_budget:float|None=None, # bytes of features to keep in memory; more go to disk for the fit
                cache:ActivationCache|None=None, # activations already computed, e.g. by `Learner.fine_tune_recipe`
                cached:bool=True, # False: fastai's own frozen `fit_one_cycle`, every epoch through the body
@@ -111,6 +114,7 @@ def _keep_best(learn, fname='best')->SaveModelCallback:
     learn.save(fname)
     return cb
 
+# %% ../nbs/05_train.ipynb #f46914d8
 def _last_stage_learner(learn:Learner, c:ActivationCache)->Learner:
     "A `Learner` training the last stage of `learn`'s body and its head, on the activations `c` cached at its input"
     if c.at != 'last': raise ValueError("unfreeze='last' trains on the activations at the last stage's input: "
@@ -119,6 +123,7 @@ def _last_stage_learner(learn:Learner, c:ActivationCache)->Learner:
     return _sub_learner(learn, c.train, c.valid, nn.Sequential(c.top, learn.model[1]), cbs=bn,
                         splitter=lambda m: [params(m[0]), params(m[1])])
 
+# %% ../nbs/05_train.ipynb #4bad3e03
 def _check_unfreeze(unfreeze:str):
     if unfreeze not in ('all', 'last'):
         raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
@@ -161,7 +166,7 @@ def fit_head_mult(learn:Learner, # a learner from `transfer_learner`
                   keep_best:bool=True, # end on the epoch with the lowest valid loss
                   cbs=None, # more callbacks, e.g. `CSVLogger`
                  )->np.ndarray:
-    "Unfreeze `learn` and train `epochs` with SGD: body at `lr`, head at `head_mult*lr`, weight decay `wd`; return the rates"
+    "Unfreeze `learn`, train `epochs` with SGD: body at `lr`, head at `head_mult*lr`, weight decay `wd`; return rates"
     learn.unfreeze()
     learn.opt_func, learn.opt = partial(SGD, mom=mom), None
     lrs = np.array([lr]*(len(learn.splitter(learn.model))-1) + [lr*head_mult])
@@ -173,7 +178,7 @@ def fit_head_mult(learn:Learner, # a learner from `transfer_learner`
 def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder`
                 fname:Path|str|None=None, # where to save the figure
                ):
-    "Plot the losses and the metrics per epoch of the fit recorded by `rec`; save to `fname` if given; return the figure"
+    "Plot the losses and metrics per epoch of the fit `rec` recorded; save to `fname` if given; return the figure"
     names, vals = rec.metric_names[1:-1], np.array(rec.values, dtype=float)
     epochs = np.arange(1, len(vals)+1)
     fig, (l, r) = plt.subplots(1, 2, figsize=(10, 4))
@@ -188,17 +193,20 @@ def _valid_metrics(learn)->dict:
     vals = learn.validate()
     return dict(zip(['valid_loss'] + [m.name for m in learn.metrics], map(float, vals)))
 
+# %% ../nbs/05_train.ipynb #ffa266a2
 _RECIPE_FILES = ('recipe.json', 'log_frozen.csv', 'log_unfrozen.csv', 'lr_find_frozen.png', 'lr_find_unfrozen.png',
                  'curves_frozen.png', 'curves_unfrozen.png', 'models')
 
 class _Report:
-    "The recipe's results, and with `out` its report there: per stage the `lr_find` plot, CSV log and curves, `recipe.json`"
+    "The recipe's results; with `out`, its report there: per stage the `lr_find` plot, CSV log, curves; `recipe.json`"
     def __init__(self, learn:Learner, out:Path|str|None):
-        self.learn, self.out, self.res, self.es = learn, out and Path(out).resolve(), dict(metrics={}, lrs={}, times={}), ExitStack()
+        self.learn, self.out, self.es = learn, out and Path(out).resolve(), ExitStack()
+        self.res = dict(metrics={}, lrs={}, times={})
     def __enter__(self):
         if not self.out: return self
         self.es.enter_context(folder_lock(self.out))
-        self.tmp = self.es.enter_context(staged_folder(self.out, interrupted=True))  # the old report, or the whole new one
+        # the old report, or the whole new one
+        self.tmp = self.es.enter_context(staged_folder(self.out, interrupted=True))
         for n in _RECIPE_FILES + _REPORT_FILES:  # they describe another model
             shutil.rmtree(self.tmp/n) if (self.tmp/n).is_dir() else (self.tmp/n).unlink(missing_ok=True)
         self.learn.model_dir = self.tmp/'models'  # checkpoints go with the report, not into the data folder
@@ -206,7 +214,8 @@ class _Report:
     def stage(self, name:str)->dict:
         "Arguments for the fit of the stage `name`: where its `lr_find` plot goes, its `CSVLogger`"
         self.t = time.time()
-        return dict(plot=self.tmp/f'lr_find_{name}.png', cbs=CSVLogger(str(self.tmp/f'log_{name}.csv'))) if self.out else {}
+        return dict(plot=self.tmp/f'lr_find_{name}.png',
+                    cbs=CSVLogger(str(self.tmp/f'log_{name}.csv'))) if self.out else {}
     def done(self, name:str, lr, **kw):
         "Record the stage `name`: its rate `lr`, its time, the validation metrics; plot its curves"
         self.res['lrs'][name], self.res['times'][name] = lr, time.time() - self.t
