@@ -134,6 +134,10 @@ def _spill_dir(learn:Learner)->Path:
     "Where activations over the memory budget go while a stage trains: `cache` in `learn`'s folder for checkpoints"
     return learn.path/learn.model_dir/'cache'
 
+# %% ../nbs/04_cache.ipynb #041997cd
+class _NoStages(ValueError):
+    "A body that cannot be cut into stages (its forward does more than apply its children in order)"
+
 # %% ../nbs/04_cache.ipynb #e4799b53
 def _units(body:nn.Module)->list:
     "The layers `body` applies one after the other: its children, containers of stages (`Sequential`s of them) opened"
@@ -158,8 +162,8 @@ def _split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
         want = body(x0)
         same = x.shape == want.shape and torch.allclose(x, want, atol=1e-4)
     body.train(was)
-    if not same: raise ValueError(f"unfreeze='last' needs a body that applies its layers one after the other; this "
-                                  f"{type(body).__name__} does not: use unfreeze='all'")
+    if not same: raise _NoStages(f"unfreeze='last' needs a body that applies its layers one after the other; this "
+                                 f"{type(body).__name__} does not: use unfreeze='all'")
     has_params = [any(True for _ in nn.Sequential(*us[i:]).parameters()) for i in range(len(us))]
     groups = [i for i, u in enumerate(us) if isinstance(u, nn.Sequential) and has_params[i]]
     i = groups[-1] if groups else max((i for i, (s, p) in enumerate(zip(shrinks, has_params)) if s and p), default=0)

@@ -14,7 +14,7 @@ from .core import *
 from .core import _REPORT_FILES
 from .learner import *
 from .cache import *
-from .cache import _feature_dls, _split_last
+from .cache import _feature_dls, _split_last, _NoStages
 
 # %% auto #0
 __all__ = ['find_lr', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'fit_head_mult', 'plot_curves']
@@ -227,14 +227,14 @@ class _Report:
         return self.es.__exit__(*exc)
 
 # %% ../nbs/05_train.ipynb #e8f07e9b
-def _recipe_unfreeze(learn:Learner, frozen_epochs:int, unfrozen_epochs:int, n_aug:int, unfreeze:str)->str:
-    "Check the recipe's arguments; return `unfreeze`, 'all' for a body that cannot be cut into stages"
-    _check_unfreeze(unfreeze)
-    check_ints(1, frozen_epochs=frozen_epochs); check_ints(0, unfrozen_epochs=unfrozen_epochs, n_aug=n_aug)
-    if unfrozen_epochs and unfreeze == 'last':
-        try: _split_last(learn.model[0])
-        except ValueError as e: print(f"{e}. Unfreezing the whole body."); return 'all'  # e.g. timm's `TimmBody`
-    return unfreeze
+def _recipe_cache(learn:Learner, cached:bool, n_aug:int, at:str, mem_budget:float|None)->tuple:
+    "The recipe's `ActivationCache` at `at` (None if not `cached`), and `at`: 'head' if the body has no stages to cut"
+    if at == 'last':
+        try:
+            if cached: return ActivationCache(learn, n_aug, 'last', mem_budget), 'last'
+            _split_last(learn.model[0]); return None, 'last'
+        except _NoStages as e: print(f"{e}. Unfreezing the whole body.")  # e.g. timm's `TimmBody`
+    return (ActivationCache(learn, n_aug, mem_budget=mem_budget) if cached else None), 'head'
 
 # %% ../nbs/05_train.ipynb #7694353a
 @patch
@@ -249,13 +249,17 @@ def fine_tune_recipe(self:Learner, frozen_epochs:int=10, # epochs on the frozen 
                      mem_budget:float|None=None, # bytes of cached activations to keep in memory; more go to disk
                     )->dict:
     "Train frozen for `frozen_epochs`, then unfrozen for `unfrozen_epochs`; return metrics, rates and times per stage"
-    unfreeze = _recipe_unfreeze(self, frozen_epochs, unfrozen_epochs, n_aug, unfreeze)
+    _check_unfreeze(unfreeze); check_ints(1, frozen_epochs=frozen_epochs)
+    check_ints(0, unfrozen_epochs=unfrozen_epochs, n_aug=n_aug)
     at = 'last' if unfrozen_epochs and unfreeze == 'last' else 'head'
-    with _Report(self, out) as rep, ActivationCache(self, n_aug, at, mem_budget) if cached else nullcontext() as c:
-        lr = fit_frozen(self, frozen_epochs, lr, cache=c, cached=cached, **rep.stage('frozen'))
-        rep.done('frozen', lr)
-        if unfrozen_epochs:
-            lrs = fit_unfrozen(self, unfrozen_epochs, lr, lr_mult=lr_mult, unfreeze=unfreeze,
-                               cache=c if at == 'last' else None, **rep.stage('unfrozen'))
-            rep.done('unfrozen', [lrs.start, lrs.stop], unfreeze=unfreeze)
+    with _Report(self, out) as rep:
+        c, at = _recipe_cache(self, cached, n_aug, at, mem_budget)
+        unfreeze = 'last' if at == 'last' else 'all'  # 'all' too for a body without stages
+        with c or nullcontext():
+            lr = fit_frozen(self, frozen_epochs, lr, cache=c, cached=cached, **rep.stage('frozen'))
+            rep.done('frozen', lr)
+            if unfrozen_epochs:
+                lrs = fit_unfrozen(self, unfrozen_epochs, lr, lr_mult=lr_mult, unfreeze=unfreeze, cache=c,
+                                   **rep.stage('unfrozen'))
+                rep.done('unfrozen', [lrs.start, lrs.stop], unfreeze=unfreeze)
     return rep.res

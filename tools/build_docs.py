@@ -10,7 +10,8 @@ tables included, become the pages.
 
 Run: python tools/build_docs.py [--dest _docs] [--only GLOB]      (exit status 1 when a tutorial fails)
 """
-import argparse, html, json, re, sys, time
+import argparse, html, json, re, sys, time, warnings
+import yaml
 from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
@@ -35,16 +36,48 @@ def execute(fn:Path, flags:set):
     except Exception: raise RuntimeError(f'{fn.name} failed:\n{k.prettytb(fname=fn)}') from None
     return nb
 
+BAR = re.compile(r'\|[█X-]*\| *\d+\.\d+% \[')  # a fastprogress bar, printed as text
+
+def _terminal(text:str)->str:
+    "`text` as a terminal shows it: each line what follows its last carriage return, progress bars dropped"
+    lines = [l.rsplit('\r', 1)[-1] for l in text.split('\n')]
+    return '\n'.join(l for l in lines if not BAR.search(l))
+
+def _front(c)->dict|None:
+    "The title and summary of the frontmatter cell `c` (which nbdev makes of the H1 and its `>` line), as Markdown"
+    if c.cell_type != 'raw' or not c.source.startswith('---'): return None
+    meta = yaml.safe_load(c.source.strip().strip('-')) or {}
+    md = f"# {meta.get('title', '')}" + (f"\n\n> {meta['description']}" if meta.get('description') else '')
+    return dict(cell_type='markdown', id=f'front-{abs(hash(md)) % 10**8}', metadata={}, source=md)
+
 def _page_cells(nb)->list:
-    "The cells of `nb` a reader sees: no `#| hide` cells, no directive lines"
+    "The cells of `nb` a reader sees: no `#| hide` cells, no directive lines, no empty cells, no progress bars"
     cells = []
     for c in nb.cells:
         direc = getattr(c, 'directives_', {}) or {}
         if 'hide' in direc or 'nbdev_export'+'(' in c.source: continue
+        if (fm := _front(c)): cells.append(fm); continue
         c = {k: v for k, v in dict(c).items() if not k.endswith('_')}
         c['source'] = '\n'.join(l for l in c['source'].splitlines() if not l.startswith('#|')).strip('\n')
-        cells.append(c)
+        for o in c.get('outputs', []):
+            if o.get('output_type') == 'stream': o['text'] = _terminal(''.join(o['text']))
+        c['outputs'] = [o for o in c.get('outputs', []) if o.get('output_type') != 'stream' or o['text'].strip()]
+        if c['source'] or c.get('outputs'): cells.append(c)
     return cells
+
+def _show_doc_md(self)->str:
+    "`show_doc` as plain Markdown, which nbconvert renders: the name, the docstring, a table of the parameters"
+    from fastcore.docments import DocmentTbl
+    try: tbl = DocmentTbl(self.sym)._repr_markdown_()
+    except Exception: tbl = ''
+    return f"{'#'*self.title_level} {self.nm}\n\n```python\n{self.dm}\n```\n\n*{self.docs or ''}*\n\n{tbl}"
+
+def _plain_pages():
+    "Pages for nbconvert: progress bars not drawn (their last state is noise on a page), `show_doc` as tables"
+    import fastprogress.fastprogress as fp, nbdev.showdoc as sd
+    fp.NO_BAR = True
+    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated')  # timm's import, on every page
+    sd.BasicMarkdownRenderer._repr_markdown_ = _show_doc_md
 
 def render(nb, title:str, nav:str)->str:
     "HTML of the notebook `nb`, with the site's navigation `nav` on top"
@@ -58,11 +91,12 @@ def render(nb, title:str, nav:str)->str:
 def _title(nb, default:str)->str:
     "The H1 title of the notebook `nb`"
     for c in nb.cells:
-        m = re.match(r'# (.+)', c.source) if c.cell_type == 'markdown' else None
-        if m: return m.group(1).strip()
+        md = (_front(c) or {}).get('source') or (c.source if c.cell_type == 'markdown' else '')
+        if (m := re.match(r'# (.+)', md)): return m.group(1).strip()
     return default
 
 def main(dest:str='_docs', only:str='*.ipynb'):
+    _plain_pages()
     cfg = get_config()
     nbs = sorted(p for p in Path(cfg.nbs_path).glob(only) if not p.name.startswith(('_', '.')))
     flags = set(cfg.get('tst_flags', '').split())
