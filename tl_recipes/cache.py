@@ -86,7 +86,7 @@ def _cache(learn:Learner, m:nn.Module, n_aug:int=0, folder:Path|str|None=None)->
 # %% ../nbs/04_cache.ipynb #c59a6ac4
 class _PairDS:
     "Items (`x[i]` in full precision, `y[i]`) of cached activations `x`, a tensor or `_DiskRows`, and targets `y`"
-    def __init__(self, x, y): self.x, self.y = x, y
+    def __init__(self, x, y): store_attr()
     def __len__(self): return len(self.y)
     def __getitem__(self, i): return self.x[i].float(), self.y[i]
 
@@ -187,12 +187,14 @@ class ActivationCache:
                 ):
         if at not in ('head', 'last'):
             raise ValueError(f"at={at!r}: use 'head' (pooled features) or 'last' (last stage)")
+        store_attr('learn,at')
         body, head = learn.model
-        self.learn, self.at, self.cut = learn, at, _head_cut(head)
+        self.cut = _head_cut(head)
         self.pool = nn.Sequential(*head[:self.cut])
         self.lower, self.top = _split_last(body) if at == 'last' else (nn.Sequential(body, *self.pool), None)
         self.spill = None if folder else _cache_folder(learn, self.lower, n_aug, _spill_dir(learn), mem_budget)
-        self.train, self.valid = _cache(learn, self.lower, n_aug, folder or self.spill)
+        try: self.train, self.valid = _cache(learn, self.lower, n_aug, folder or self.spill)
+        except BaseException: self.close(); raise  # a full disk, Ctrl-C: no half-written cache left behind
 
     def features(self)->tuple:
         "The frozen stage's (training passes, validation): the cache itself, or it through the last stage and pooling"

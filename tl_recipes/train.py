@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_train.ipynb #34217ba8
 from __future__ import annotations
-import json, shutil, time
+import json, shutil, tempfile, time
 from contextlib import ExitStack, nullcontext
 from copy import copy
 import matplotlib.pyplot as plt
@@ -200,10 +200,13 @@ _RECIPE_FILES = ('recipe.json', 'log_frozen.csv', 'log_unfrozen.csv', 'lr_find_f
 class _Report:
     "The recipe's results; with `out`, its report there: per stage the `lr_find` plot, CSV log, curves; `recipe.json`"
     def __init__(self, learn:Learner, out:Path|str|None):
-        self.learn, self.out, self.es = learn, out and Path(out).resolve(), ExitStack()
+        store_attr('learn')
+        self.out, self.es, self.model_dir = out and Path(out).resolve(), ExitStack(), learn.model_dir
         self.res = dict(metrics={}, lrs={}, times={})
     def __enter__(self):
-        if not self.out: return self
+        if not self.out:  # checkpoints in a temporary folder, not in the data's folder
+            self.learn.model_dir = Path(self.es.enter_context(tempfile.TemporaryDirectory(prefix='tl_recipe-')))
+            return self
         self.es.enter_context(folder_lock(self.out))
         # the old report, or the whole new one
         self.tmp = self.es.enter_context(staged_folder(self.out, interrupted=True))
@@ -223,7 +226,7 @@ class _Report:
         self.res['metrics'][name] = _valid_metrics(self.learn); self.res.update(kw)
     def __exit__(self, *exc):
         if self.out and not exc[0]: (self.tmp/'recipe.json').write_text(json.dumps(self.res, indent=2))
-        if self.out: self.learn.model_dir = self.out/'models'  # where the new folder goes
+        self.learn.model_dir = self.out/'models' if self.out else self.model_dir  # where the new folder goes
         return self.es.__exit__(*exc)
 
 # %% ../nbs/05_train.ipynb #e8f07e9b
