@@ -18,14 +18,20 @@ def site(tmp_path_factory):
     assert p.returncode == 0, (p.stdout + p.stderr)[-4000:]
     return dest, p.stdout
 
-@pytest.mark.parametrize('name', TUTORIALS)
-def test_tutorial_page(site, name):
+def _executed_page(site, name:str, figs:int)->str:
+    "The page of the notebook `name`, checked: executed, `figs` figures or more, no traceback, no directive"
     dest, out = site
     page = (dest/f'{name}.html').read_text()
     assert re.search(rf'^{name}\.html\s+executed', out, re.M), out
-    assert page.count(FIG) >= TUTORIALS[name], f'{name}: {page.count(FIG)} figures'
-    assert 'Tutorial:' in page and 'What you should see' in page and 'Traceback' not in page
-    assert '#| ' not in page and 'git+https://github.com/tl-recipes/tl_recipes' in page  # directives stripped; the install cell shown
+    assert page.count(FIG) >= figs, f'{name}: {page.count(FIG)} figures'
+    assert 'Traceback' not in page and '#| ' not in page
+    return page
+
+@pytest.mark.parametrize('name', TUTORIALS)
+def test_tutorial_page(site, name):
+    page = _executed_page(site, name, TUTORIALS[name])
+    assert 'Tutorial:' in page and 'What you should see' in page
+    assert 'git+https://github.com/tl-recipes/tl_recipes' in page  # the install cell shown
 
 def test_index_links_every_page(site):
     dest, _ = site
@@ -41,11 +47,8 @@ FIGURES = {'02_data': 1, '05_train': 2, '06_interpret': 2}
 
 @pytest.mark.parametrize('name', FIGURES)
 def test_library_page(site, name):
-    dest, out = site
-    page = (dest/f'{name}.html').read_text()
-    assert re.search(rf'^{name}\.html\s+executed', out, re.M), out
-    assert page.count(FIG) >= FIGURES[name], f'{name}: {page.count(FIG)} figures'
-    assert 'Traceback' not in page and '#| ' not in page
+    page = _executed_page(site, name, FIGURES[name])
+    assert '<strong>Details</strong>' in page  # `show_doc` cells render their parameters as a table
 
 @pytest.mark.skipif(browser() is None, reason='no chromium on this machine: apt-get install chromium')
 def test_pages_in_a_browser(site):

@@ -10,7 +10,7 @@ tables included, become the pages.
 
 Run: python tools/build_docs.py [--dest _docs] [--only GLOB]      (exit status 1 when a tutorial fails)
 """
-import argparse, html, json, re, sys, time, warnings
+import argparse, html, inspect, json, re, sys, time, warnings
 import yaml
 from pathlib import Path
 import nbformat
@@ -65,11 +65,20 @@ def _page_cells(nb)->list:
         if c['source'] or c.get('outputs'): cells.append(c)
     return cells
 
+def _cell(o)->str:
+    "`o` as the text of a Markdown table cell: empty for nothing, `|` escaped"
+    if o is inspect.Parameter.empty or o is None: return ''
+    if callable(o) and not isinstance(o, type) and hasattr(o, '__name__'): return o.__name__  # `accuracy`, not its repr
+    return (inspect.formatannotation(o) if isinstance(o, type) else str(o)).replace('|', '\\|')
+
 def _show_doc_md(self)->str:
-    "`show_doc` as plain Markdown, which nbconvert renders: the name, the docstring, a table of the parameters"
-    from fastcore.docments import DocmentTbl
-    try: tbl = DocmentTbl(self.sym)._repr_markdown_()
-    except Exception: tbl = ''
+    "`show_doc` as plain Markdown, which nbconvert renders: the name, the signature, the docstring, a parameter table"
+    from fastcore.docments import docments
+    try: dm = docments(self.sym, full=True)
+    except Exception: dm = {}
+    rows = [f"| {'**Returns**' if k == 'return' else k} | {_cell(v['anno'])} | {_cell(v['default'])} | {_cell(v['docment'])} |"
+            for k, v in dm.items() if k != 'self' and (k != 'return' or v['anno'] is not inspect.Parameter.empty)]
+    tbl = '|  | **Type** | **Default** | **Details** |\n|---|---|---|---|\n' + '\n'.join(rows) if rows else ''
     return f"{'#'*self.title_level} {self.nm}\n\n```python\n{self.dm}\n```\n\n*{self.docs or ''}*\n\n{tbl}"
 
 def _plain_pages():
