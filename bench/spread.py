@@ -67,6 +67,12 @@ def nb05_recipe(seed):
     res = transfer_learner(dls).fine_tune_recipe(8, 1, out=_tmp()/'report')
     return dict(frozen=res['metrics']['frozen']['accuracy'], unfrozen=res['metrics']['unfrozen']['accuracy'])
 
+def index_example(seed):
+    "index: the six-line example, `fine_tune_recipe(frozen_epochs=8, unfrozen_epochs=1)` on 500 digits at 48 px"
+    set_seed(seed); dls = regex_dls(make_digits(n=500), size=48, num_workers=0, seed=seed)
+    res = transfer_learner(dls).fine_tune_recipe(frozen_epochs=8, unfrozen_epochs=1)
+    return dict(acc=res['metrics']['unfrozen']['accuracy'])
+
 def nb05_plain(seed):
     "05_train: `fine_tune_recipe(..., cached=False, lr=1e-2, unfreeze='all')`, 2 frozen epochs and 1 unfrozen"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
@@ -175,6 +181,7 @@ BARS = dict(
     nb05_unfrozen_last=dict(acc=(0.8, "05_train: fit_unfrozen(unfreeze='last')")),
     nb05_recipe=dict(frozen=(0.8, '05_train: fine_tune_recipe, frozen'), unfrozen=(0.8, '05_train: fine_tune_recipe, unfrozen')),
     nb05_plain=dict(frozen=(0.5, '05_train: cached=False, 2 epochs')),
+    index_example=dict(acc=(0.8, 'index: the six-line example')),
     nb07_export=dict(agree=(0.95, '07_export: exported model agrees with get_preds (no control: agreement)', False)),
     nb08_demo=dict(acc=(0.85, '08_cli: digits_demo(n=500)')),
     nb08_train=dict(acc=(0.85, '08_cli: _train'), cls=(0.85, "08_cli: _predict on 'seven'")),
