@@ -57,7 +57,6 @@ def test_pages_in_a_browser(site):
     pages = sorted(dest.glob('*.html'))
     assert len(pages) > 15
     (dest/'shots').mkdir(exist_ok=True)
-    for p in pages:
-        r = check(p, shot=dest/'shots'/f'{p.stem}.png')
-        assert not r['broken'] and not r['errors'], (p.name, r)
-    assert check(dest/'06_interpret.html')['images'] >= 2
+    seen = {p.name: check(p, shot=dest/'shots'/f'{p.stem}.png') for p in pages}
+    for name, r in seen.items(): assert not r['broken'] and not r['errors'], (name, r)
+    assert seen['06_interpret.html']['images'] >= 2
