@@ -39,8 +39,8 @@ def lesson1(learn):
 
 METHODS = {'fastai fine_tune(3)': (False, lambda l: l.fine_tune(3)),
            'lesson 1: fit_one_cycle(4), unfreeze, lr_find, fit_one_cycle(2)': (False, lesson1),
-           'fine_tune_recipe(4, 2)': (True, lambda l: l.fine_tune_recipe(4, 2, out=tempfile.mkdtemp())),
-           "fine_tune_recipe(4, 2, unfreeze='all')": (True, lambda l: l.fine_tune_recipe(4, 2, out=tempfile.mkdtemp(), unfreeze='all'))}
+           'fine_tune_recipe(4, 2)': (True, lambda l: l.fine_tune_recipe(4, 2, cbs=RecipeReport(tempfile.mkdtemp()))),
+           "fine_tune_recipe(4, 2, unfreeze='all')": (True, lambda l: l.fine_tune_recipe(4, 2, cbs=RecipeReport(tempfile.mkdtemp()), unfreeze='all'))}
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--n', type=int, default=2000); p.add_argument('--fp16', action='store_true')

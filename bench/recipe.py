@@ -88,7 +88,7 @@ def frozen_cached(path, epochs, n_aug=0):
 
 def recipe(path, frozen_epochs, unfrozen_epochs, unfreeze='last'):
     learn = learner(path)
-    return learn, timed(lambda: learn.fine_tune_recipe(frozen_epochs, unfrozen_epochs, out=tempfile.mkdtemp(), n_aug=0, unfreeze=unfreeze))
+    return learn, timed(lambda: learn.fine_tune_recipe(frozen_epochs, unfrozen_epochs, cbs=RecipeReport(tempfile.mkdtemp()), n_aug=0, unfreeze=unfreeze))
 
 def acc(learn): return float(learn.validate()[1])
 

@@ -64,7 +64,7 @@ def nb05_unfrozen_last(seed):
 def nb05_recipe(seed):
     "05_train: `fine_tune_recipe(learn, 8, 1)`"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
-    res = transfer_learner(dls).fine_tune_recipe(8, 1, out=_tmp()/'report')
+    res = transfer_learner(dls).fine_tune_recipe(8, 1, cbs=RecipeReport(_tmp()/'report'))
     return dict(frozen=res['metrics']['frozen']['accuracy'], unfrozen=res['metrics']['unfrozen']['accuracy'])
 
 def index_example(seed):
@@ -76,7 +76,7 @@ def index_example(seed):
 def nb05_plain(seed):
     "05_train: `fine_tune_recipe(..., cached=False, lr=1e-2, unfreeze='all')`, 2 frozen epochs and 1 unfrozen"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
-    res = transfer_learner(dls).fine_tune_recipe(2, 1, out=_tmp()/'report', cached=False, lr=1e-2, unfreeze='all')
+    res = transfer_learner(dls).fine_tune_recipe(2, 1, cached=False, lr=1e-2, unfreeze='all')
     return dict(frozen=res['metrics']['frozen']['accuracy'])
 
 def nb07_export(seed):

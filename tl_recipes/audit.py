@@ -157,6 +157,7 @@ def _check_files(files:L, r:AuditReport, decode:bool)->L:
 
 # %% ../nbs/01_audit.ipynb #fd56abca
 def _try_label(get_y, f):
+    "The label `get_y` gives `f`, or None where it raises"
     try: return get_y(f)
     except Exception: return None
 

@@ -9,7 +9,7 @@ from fastai.vision.all import *
 from .learner import *
 
 # %% auto #0
-__all__ = ['body_features', 'ActivationCache']
+__all__ = ['body_features', 'feature_dls', 'NoStagesError', 'split_last', 'ActivationCache']
 
 # %% ../nbs/04_cache.ipynb #6519b627
 def _head_cut(head:nn.Module)->int:
@@ -91,8 +91,8 @@ class _PairDS:
     def __getitem__(self, i): return self.x[i].float(), self.y[i]
 
 # %% ../nbs/04_cache.ipynb #bf7442a7
-def _feature_dls(trn:list, val:tuple, bs, device):
-    "`DataLoaders` over cached (activations, target) pairs: the passes in `trn`, and `val`"
+def feature_dls(trn:list, val:tuple, bs:int=64, device=None):
+    "`DataLoaders` of batch size `bs` on `device` over cached (activations, targets): the passes `trn`, and `val`"
     ds = torch.utils.data.ConcatDataset([_PairDS(*p) for p in trn])
     return DataLoaders(DataLoader(ds, bs=bs, shuffle=True, drop_last=True), DataLoader(_PairDS(*val), bs=bs),
                        device=device)
@@ -111,7 +111,14 @@ def _mem_available()->float:
     return avail
 
 # %% ../nbs/04_cache.ipynb #cafb757f
-def _size(n:float)->str: return f'{n/1e9:.1f} GB' if n >= 1e8 else f'{n/1e6:.1f} MB'
+def _size(n:float)->str:
+    "`n` bytes in GB, or in MB below 0.1 GB"
+    return f'{n/1e9:.1f} GB' if n >= 1e8 else f'{n/1e6:.1f} MB'
+
+# %% ../nbs/04_cache.ipynb #4d97b9c4
+def _spill_dir(learn:Learner)->Path:
+    "Where activations over the memory budget go while a stage trains: `cache` in `learn`'s folder for checkpoints"
+    return learn.path/learn.model_dir/'cache'
 
 # %% ../nbs/04_cache.ipynb #ed07a004
 def _cache_folder(learn:Learner, m:nn.Module, n_aug:int, folder:Path|str, mem_budget:float|None=None)->Path|None:
@@ -129,13 +136,8 @@ def _cache_folder(learn:Learner, m:nn.Module, n_aug:int, folder:Path|str, mem_bu
           f"{_size(budget)} ({why})")
     return folder
 
-# %% ../nbs/04_cache.ipynb #4d97b9c4
-def _spill_dir(learn:Learner)->Path:
-    "Where activations over the memory budget go while a stage trains: `cache` in `learn`'s folder for checkpoints"
-    return learn.path/learn.model_dir/'cache'
-
 # %% ../nbs/04_cache.ipynb #041997cd
-class _NoStages(ValueError):
+class NoStagesError(ValueError):
     "A body that cannot be cut into stages (its forward does more than apply its children in order)"
 
 # %% ../nbs/04_cache.ipynb #e4799b53
@@ -148,7 +150,7 @@ def _units(body:nn.Module)->list:
     return [u for c in us for u in (c.children() if stages(c) else [c])]
 
 # %% ../nbs/04_cache.ipynb #efe196ea
-def _split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
+def split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
                 size:int=128, # side of the test input that checks the split
                )->tuple:
     "Split `body` into (`lower`, `top`) `Sequential`s sharing its layers: `top` starts at its last group of blocks"
@@ -162,7 +164,7 @@ def _split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
         want = body(x0)
         same = x.shape == want.shape and torch.allclose(x, want, atol=1e-4)
     body.train(was)
-    if not same: raise _NoStages(f"unfreeze='last' needs a body that applies its layers one after the other; this "
+    if not same: raise NoStagesError(f"unfreeze='last' needs a body that applies its layers one after the other; this "
                                  f"{type(body).__name__} does not: use unfreeze='all'")
     has_params = [any(True for _ in nn.Sequential(*us[i:]).parameters()) for i in range(len(us))]
     groups = [i for i, u in enumerate(us) if isinstance(u, nn.Sequential) and has_params[i]]
@@ -191,7 +193,7 @@ class ActivationCache:
         body, head = learn.model
         self.cut = _head_cut(head)
         self.pool = nn.Sequential(*head[:self.cut])
-        self.lower, self.top = _split_last(body) if at == 'last' else (nn.Sequential(body, *self.pool), None)
+        self.lower, self.top = split_last(body) if at == 'last' else (nn.Sequential(body, *self.pool), None)
         self.spill = None if folder else _cache_folder(learn, self.lower, n_aug, _spill_dir(learn), mem_budget)
         try: self.train, self.valid = _cache(learn, self.lower, n_aug, folder or self.spill)
         except BaseException: self.close(); raise  # a full disk, Ctrl-C: no half-written cache left behind

@@ -18,10 +18,7 @@ from .learner import *
 from .train import *
 from .interpret import *
 from .export import *
-from .export import _device, _check_replaceable
-from .learner import _resolve
 from .core import *
-from .train import _check_unfreeze
 
 # %% ../nbs/08_cli.ipynb #0b2a3f60
 @contextmanager
@@ -33,12 +30,20 @@ def _bars(show:bool=True):
     finally: defaults.callbacks = old
 
 # %% ../nbs/08_cli.ipynb #632e2427
-def _acc(res:dict, stage:str)->float: return res['metrics'][stage]['accuracy']
+def _acc(res:dict, stage:str)->float:
+    "The validation accuracy after `stage` in the recipe's results `res`"
+    return res['metrics'][stage]['accuracy']
 
 # %% ../nbs/08_cli.ipynb #c5d8580d
 def _recipe_run(learn:Learner, report:Path, model:Path, frozen_epochs:int, unfrozen_epochs:int, **kwargs)->tuple:
-    "`learn.fine_tune_recipe` and `interp_report` into `report`, then `export_model` to `model`; return their results"
-    res = learn.fine_tune_recipe(frozen_epochs, unfrozen_epochs, out=report, **kwargs)
+    "`fine_tune_recipe` with a `RecipeReport`, `recipe.json`, `interp_report` into `report`; `export_model` to `model`"
+    report = Path(report).resolve()
+    with folder_lock(report), staged_folder(report, interrupted=True) as tmp:  # the old report, or the whole new one
+        rr = RecipeReport(tmp)
+        for n in ['recipe.json', 'models', *rr.files, *REPORT_FILES]:  # they describe another model
+            shutil.rmtree(tmp/n) if (tmp/n).is_dir() else (tmp/n).unlink(missing_ok=True)
+        res = learn.fine_tune_recipe(frozen_epochs, unfrozen_epochs, cbs=rr, model_dir=tmp/'models', **kwargs)
+        (tmp/'recipe.json').write_text(json.dumps(res, indent=2))
     return res, interp_report(learn, report), export_model(learn, model)
 
 # %% ../nbs/08_cli.ipynb #e0578feb
@@ -53,7 +58,7 @@ def digits_demo(out:Path|str='report', # folder for plots, reports and the expor
                )->dict:
     "Run the whole recipe on the embedded digits: data, frozen and unfrozen training, reports, export, reload, predict"
     t0, out = time.time(), Path(out)
-    _check_replaceable(out/'model')  # before the training, not after
+    check_replaceable(out/'model')  # before the training, not after
     set_seed(seed)
     path = make_digits(n=n)
     dls = regex_dls(path, size=size, flip=False, min_scale=1.0, seed=seed, num_workers=num_workers)
@@ -115,6 +120,11 @@ def tl_demo(out:str='report', # folder for plots, reports and the exported model
     digits_demo(out=out, n=n, size=size, frozen_epochs=frozen_epochs, unfrozen_epochs=unfrozen_epochs, seed=seed,
                 bar=sys.stdout.isatty())
 
+# %% ../nbs/08_cli.ipynb #a309cc40
+def _num(c):
+    "The column `c` as a position if it is written as digits, else as it is (a name)"
+    return int(c) if isinstance(c, str) and c.isdigit() else c
+
 # %% ../nbs/08_cli.ipynb #d05615db
 def _layout_dls(path:Path|str, # folder of images
                 pat:str=None, # regex on file names whose first group is the label
@@ -140,9 +150,6 @@ def _layout_dls(path:Path|str, # folder of images
         return regex_dls(path, **kwargs)  # images at the top: labels from names
     return folder_dls(path, **kwargs)
 
-# %% ../nbs/08_cli.ipynb #a309cc40
-def _num(c): return int(c) if isinstance(c, str) and c.isdigit() else c
-
 # %% ../nbs/08_cli.ipynb #e3bf0d2d
 _USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, ConnectionError, TypeError)
 _SYSTEM = {errno.ENOSPC: 'no space left on the device', errno.EDQUOT: 'disk quota exceeded',
@@ -163,6 +170,15 @@ def _system_cause(e:BaseException, out:Path|None=None)->str|None:
         return f"could not write a checkpoint{f' in {out}' if out else ''} ({cause})"
     return None
 
+# %% ../nbs/08_cli.ipynb #c0f203f9
+@contextmanager
+def _training():
+    "Inside, an error is a bug, not the user's input: `_run` shows its traceback (unless the system refused a write)"
+    try: yield
+    except Exception as e:
+        if not isinstance(e, FileExistsError): e._in_training = True  # a folder in use or not ours is no bug
+        raise
+
 # %% ../nbs/08_cli.ipynb #62bfd220
 def _run(name:str, f:callable, *args, **kwargs):
     "Call `f`; on bad input, a refused write or Ctrl-C print one line `name: ...` and exit with 1 (130 for Ctrl-C)"
@@ -182,15 +198,6 @@ def _run(name:str, f:callable, *args, **kwargs):
         print(f"{name}: error: {msg}", file=sys.stderr)
         sys.exit(1)
 
-# %% ../nbs/08_cli.ipynb #c0f203f9
-@contextmanager
-def _training():
-    "Inside, an error is a bug, not the user's input: `_run` shows its traceback (unless the system refused a write)"
-    try: yield
-    except Exception as e:
-        if not isinstance(e, FileExistsError): e._in_training = True  # a folder in use or not ours is no bug
-        raise
-
 # %% ../nbs/08_cli.ipynb #1e851a04
 def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, bar,
            unfreeze='last', device=None, num_workers=None, mem_budget=None, **layout):
@@ -198,11 +205,11 @@ def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, p
     t0, out = time.time(), Path(out)
     check_ints(1, size=size, presize=presize, bs=bs, frozen_epochs=frozen_epochs)
     check_ints(0, unfrozen_epochs=unfrozen_epochs)
-    _check_unfreeze(unfreeze)
-    _resolve(arch); _device(device)
-    _check_replaceable(out/'model')  # before hours of training, not after
+    check_unfreeze(unfreeze)
+    resolve_arch(arch); as_device(device)
+    check_replaceable(out/'model')  # before hours of training, not after
     set_seed(seed)
-    dls = _layout_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=_device(device),
+    dls = _layout_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=as_device(device),
                       num_workers=num_workers, **layout)
     print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: "
           f"{', '.join(map(str, dls.vocab[:10]))}")
@@ -246,7 +253,9 @@ def tl_train(path:str, # folder of images (any layout of `tl_recipes.data`)
          device=device, num_workers=num_workers, mem_budget=mem_budget, **kwargs)
 
 # %% ../nbs/08_cli.ipynb #dac07b9c
-def _print(o): print(str(o).encode('utf-8', 'backslashreplace').decode('utf-8'))  # a file name not in UTF-8, escaped
+def _print(o):
+    "Print `o`, escaping what is not UTF-8 (a file name in another encoding) instead of failing"
+    print(str(o).encode('utf-8', 'backslashreplace').decode('utf-8'))
 
 # %% ../nbs/08_cli.ipynb #5e3440cb
 def _predict(model, path, csv, bs, k, device=None):

@@ -14,7 +14,7 @@ from fastcore.all import *
 from fastai.data.transforms import image_extensions
 
 # %% auto #0
-__all__ = ['DIGIT_NAMES', 'tl_home', 'make_digits', 'create_once', 'save_fig', 'atomic_write', 'folder_lock', 'get_umask',
+__all__ = ['DIGIT_NAMES', 'tl_home', 'create_once', 'make_digits', 'save_fig', 'atomic_write', 'folder_lock', 'get_umask',
            'staged_folder', 'check_ints', 'trim_memory', 'walk_files', 'is_image_file', 'map_chunks', 'is_online',
            'is_unreachable']
 
@@ -33,15 +33,6 @@ def _write_digits(dest:Path, n:int):
     d = load_digits()
     for i, (im, t) in enumerate(zip(d.images[:n], d.target[:n])):
         Image.fromarray((im*255/16).round().astype(np.uint8), mode='L').save(dest/f'{DIGIT_NAMES[t]}_{i:04d}.png')
-
-# %% ../nbs/00_core.ipynb #aaedf03b
-def make_digits(dest:Path|str|None=None, # folder to create; default `tl_home('digits')`
-                n:int|None=None, # how many images (the first `n`); default all 1,797
-               )->Path:
-    "Write scikit-learn's handwritten digits as Pets-style PNG files (`seven_0042.png`) into `dest`, once"
-    n = n or 1797
-    dest = Path(dest or tl_home('digits' if n==1797 else f'digits_{n}'))
-    return _check_complete(create_once(dest, partial(_write_digits, n=n)), n)
 
 # %% ../nbs/00_core.ipynb #d6b80120
 def create_once(dest:Path, write:callable)->Path:
@@ -62,6 +53,15 @@ def _check_complete(dest, n):
     if have != n: raise FileExistsError(f"{dest} holds {have} PNG files, not the {n} digits expected: "
                                         "delete the folder or pass another `dest`")
     return dest
+
+# %% ../nbs/00_core.ipynb #aaedf03b
+def make_digits(dest:Path|str|None=None, # folder to create; default `tl_home('digits')`
+                n:int|None=None, # how many images (the first `n`); default all 1,797
+               )->Path:
+    "Write scikit-learn's handwritten digits as Pets-style PNG files (`seven_0042.png`) into `dest`, once"
+    n = n or 1797
+    dest = Path(dest or tl_home('digits' if n==1797 else f'digits_{n}'))
+    return _check_complete(create_once(dest, partial(_write_digits, n=n)), n)
 
 # %% ../nbs/00_core.ipynb #8f3ea91c
 def save_fig(fname:Path|str, # where to save the figure
@@ -155,10 +155,8 @@ def get_umask()->int:
     u = os.umask(0o22); os.umask(u); return u
 
 # %% ../nbs/00_core.ipynb #67472256
-_REPORT_FILES = ('top_losses.png', 'confusion_matrix.png', 'most_confused.png', 'most_confused.csv', 'per_class.csv',
-                 'items.csv', 'report.html')  # what `interp_report` writes
-
 def _link_or_copy(src, dst):
+    "Hard-link `src` as `dst`, or copy it on a file system without hard links"
     try: os.link(src, dst)
     except OSError: shutil.copy2(src, dst)  # a file system without hard links
 

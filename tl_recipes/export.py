@@ -11,13 +11,12 @@ from safetensors.torch import save_file, load_file
 from fastai.vision.all import *
 import fastai, timm, tl_recipes
 from .learner import *
-from .learner import _ARCHS, _HEADS, _arch_name
 from fastai.vision.learner import _add_norm
 from .audit import open_rgb
 from .core import *
 
 # %% auto #0
-__all__ = ['export_model', 'TransferModel', 'load_model', 'predict_folder']
+__all__ = ['check_replaceable', 'export_model', 'TransferModel', 'as_device', 'load_model', 'predict_folder']
 
 # %% ../nbs/07_export.ipynb #af26d50b
 def _sizes(dls)->tuple:
@@ -37,8 +36,8 @@ def _stats(dls)->list:
 # %% ../nbs/07_export.ipynb #bc65c838
 _EXPORT_FILES = {'model.json', 'model.safetensors', 'learner.pkl'}
 
-def _check_replaceable(path:Path):
-    "Raise unless `path` is missing, an empty folder, or an earlier export (only the files `export_model` writes)"
+def check_replaceable(path:Path):
+    "Raise unless `path` is missing, an empty folder, or an earlier export (only files that `export_model` writes)"
     if not path.exists(): return
     if not path.is_dir(): raise FileExistsError(f"{path} is a file, not a folder for the export: pass another `path`")
     names = {f.name for f in path.iterdir()}
@@ -52,18 +51,19 @@ def _check_replaceable(path:Path):
 def _export_arch(learn:Learner)->str:
     "The name `load_model` rebuilds `learn`'s model from: the `arch` that fastai's `vision_learner` keeps"
     a = getattr(learn, 'arch', None)
-    if isinstance(a, str) or (a is not None and _ARCHS.get(getattr(a, '__name__', None)) is a): return _arch_name(a)
+    if isinstance(a, str): return a
+    if a is not None and ARCHS.get(getattr(a, '__name__', None)) is a: return a.__name__
     raise ValueError(f"cannot export a model of architecture {getattr(a, '__name__', a)!r}: `load_model` rebuilds "
-                     f"{', '.join(_ARCHS)} and timm names; use `learn.export()` for others")
+                     f"{', '.join(ARCHS)} and timm names; use `learn.export()` for others")
 
 # %% ../nbs/07_export.ipynb #86222fc7
 def _export_head(learn:Learner, arch:str)->str:
     "Which of the heads `load_model` rebuilds on `arch` has exactly the tensors of `learn.model`"
     shapes = lambda m: {k: v.shape for k, v in m.state_dict().items()}
-    for h in _HEADS:
+    for h in HEADS:
         with torch.device('meta'): m = create_transfer_model(arch, learn.dls.c, pretrained=False, head=h)
         if shapes(m) == shapes(learn.model): return h
-    raise ValueError(f"cannot export this model: it is not `{arch}` with one of the heads {_HEADS} that `load_model` "
+    raise ValueError(f"cannot export this model: it is not `{arch}` with one of the heads {HEADS} that `load_model` "
                      "rebuilds; use `learn.export()` for others")
 
 # %% ../nbs/07_export.ipynb #722ac242
@@ -72,14 +72,14 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
                  pickle:bool=False, # also write fastai's `learn.export()` as `learner.pkl` (unsafe to load from others)
                 )->Path:
     "Save `learn`'s weights as safetensors and its architecture, classes and preprocessing as JSON in the folder `path`"
-    path = Path(path); _check_replaceable(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path); check_replaceable(path); path.parent.mkdir(parents=True, exist_ok=True)
     presize, size, valid_scale = _sizes(learn.dls)
     arch = _export_arch(learn)
     meta = dict(arch=arch, head=_export_head(learn, arch), vocab=list(map(str, learn.dls.vocab)),
                 presize=presize, size=size, valid_scale=valid_scale,
                 stats=_stats(learn.dls),
                 versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
-    with staged_folder(path, keep=False, check=_check_replaceable) as tmp:
+    with staged_folder(path, keep=False, check=check_replaceable) as tmp:
         save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()},
                   tmp/'model.safetensors')
         os.chmod(tmp/'model.safetensors', 0o666 & ~get_umask())  # safetensors writes it 0600
@@ -141,8 +141,8 @@ def _read_meta(path:Path)->dict:
         raise ValueError(f"{path/'model.json'} is not valid JSON ({e}): export the model again") from e
 
 # %% ../nbs/07_export.ipynb #48ed8bf4
-def _device(device)->torch.device:
-    "`device` as a `torch.device` that this machine has; fastai's `default_device()` if None"
+def as_device(device)->torch.device:
+    "`device` as a `torch.device` this machine has, or fastai's `default_device()` if None; a `ValueError` otherwise"
     if device is None: return default_device()
     try: d = torch.device(device)
     except (RuntimeError, TypeError) as e:
@@ -184,7 +184,7 @@ def load_model(path:Path|str, # folder written by `export_model`
     "Rebuild the model exported to `path` on `device`, with no pickle: architecture from JSON, weights from safetensors"
     path = Path(path)
     meta = _check_meta(_read_meta(path), path/'model.json')
-    if not (meta['arch'] in _ARCHS or timm.is_model(meta['arch'])):
+    if not (meta['arch'] in ARCHS or timm.is_model(meta['arch'])):
         raise ValueError(f"{path/'model.json'} names the architecture {meta['arch']!r}, which cannot be "
                          f"built here (neither "
                          f"torchvision's nor timm's): it was exported with {meta.get('versions')}: "
@@ -202,7 +202,7 @@ def load_model(path:Path|str, # folder written by `export_model`
         raise ValueError(f"the weights in {path/'model.safetensors'} do not fit `{meta['arch']}` with "
                          f"{len(meta['vocab'])} classes as {path/'model.json'} says: "
                          f"{str(e).splitlines()[1].strip()}") from e
-    tm = TransferModel(model.to(_device(device)), meta['vocab'], meta['presize'], meta['size'], meta['stats'],
+    tm = TransferModel(model.to(as_device(device)), meta['vocab'], meta['presize'], meta['size'], meta['stats'],
                        meta['valid_scale'])
     if not torch.isfinite(tm.batch_probs(torch.full((1, 3, tm.presize, tm.presize), 128, dtype=torch.uint8))).all():
         raise ValueError(f"the model in {path} gives no valid probabilities (NaN or infinite) on a grey "

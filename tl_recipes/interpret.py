@@ -10,10 +10,13 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from fastai.vision.all import *
 from .core import *
-from .core import _REPORT_FILES
 
 # %% auto #0
-__all__ = ['interp_report']
+__all__ = ['REPORT_FILES', 'interp_report']
+
+# %% ../nbs/06_interpret.ipynb #6ce682b4
+REPORT_FILES = ('top_losses.png', 'confusion_matrix.png', 'most_confused.png', 'most_confused.csv', 'per_class.csv',
+                'items.csv', 'report.html')
 
 # %% ../nbs/06_interpret.ipynb #baf42259
 def _table_fig(df:pd.DataFrame, title:str):
@@ -67,23 +70,6 @@ class _TrimMemory(Callback):
     "Return the memory freed by each batch to the system, so that a pass over many batches keeps a flat peak"
     def after_batch(self): trim_memory()
 
-# %% ../nbs/06_interpret.ipynb #7aa0cd9f
-def interp_report(learn:Learner, # a trained learner
-                  out:Path|str='report', # folder for the figures and the CSVs
-                  k:int=9, # how many top losses to show
-                  min_val:int=1, # smallest count of a confused pair to list
-                  title:str='Interpretation', # title of the HTML page
-                 )->dict:
-    "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, tables and an HTML page in `out`"
-    out = Path(out)
-    with folder_lock(out), staged_folder(out) as tmp:  # the old report, or the whole new one
-        for n in _REPORT_FILES: (tmp/n).unlink(missing_ok=True)  # links to the old report's files: write new ones
-        tables, cm, acc, page = _write_report(learn, tmp, k, min_val, title)
-    if in_ipython():  # Jupyter, and the shell nbdev_test and the docs build run notebooks in
-        from IPython.display import HTML, display
-        display(HTML(page))
-    return dict(tables, confusion=cm, accuracy=acc, files=[out/n for n in _REPORT_FILES])
-
 # %% ../nbs/06_interpret.ipynb #8e9ca5b0
 def _write_report(learn, out, k, min_val, title)->tuple:
     "Write the files of `interp_report` into `out`; return the tables, confusion matrix, accuracy and HTML page"
@@ -109,3 +95,20 @@ def _write_report(learn, out, k, min_val, title)->tuple:
     page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables)
     (out/'report.html').write_text(page)
     return tables, cm, acc, page
+
+# %% ../nbs/06_interpret.ipynb #7aa0cd9f
+def interp_report(learn:Learner, # a trained learner
+                  out:Path|str='report', # folder for the figures and the CSVs
+                  k:int=9, # how many top losses to show
+                  min_val:int=1, # smallest count of a confused pair to list
+                  title:str='Interpretation', # title of the HTML page
+                 )->dict:
+    "Save `learn`'s top-`k` losses, confusion matrix, `most_confused(min_val)`, tables and an HTML page in `out`"
+    out = Path(out)
+    with folder_lock(out), staged_folder(out) as tmp:  # the old report, or the whole new one
+        for n in REPORT_FILES: (tmp/n).unlink(missing_ok=True)  # links to the old report's files: write new ones
+        tables, cm, acc, page = _write_report(learn, tmp, k, min_val, title)
+    if in_ipython():  # Jupyter, and the shell nbdev_test and the docs build run notebooks in
+        from IPython.display import HTML, display
+        display(HTML(page))
+    return dict(tables, confusion=cm, accuracy=acc, files=[out/n for n in REPORT_FILES])

@@ -13,8 +13,8 @@ import pandas as pd
 from .core import *
 
 # %% auto #0
-__all__ = ['LITE0_STATS', 'bundled_weights', 'efficientnet_lite0', 'dense_head', 'create_transfer_model', 'BodyBnFreeze',
-           'transfer_learner', 'param_report']
+__all__ = ['LITE0_STATS', 'ARCHS', 'HEADS', 'bundled_weights', 'efficientnet_lite0', 'resolve_arch', 'dense_head',
+           'create_transfer_model', 'BodyBnFreeze', 'transfer_learner', 'param_report']
 
 # %% ../nbs/03_learner.ipynb #b971d378
 LITE0_STATS = ([0.5]*3, [0.5]*3)  # the weights were trained on inputs scaled to [-1, 1]
@@ -53,7 +53,7 @@ def _imagenet_top5(model, img, stats=LITE0_STATS, size=224):
 # %% ../nbs/03_learner.ipynb #62814893
 model_meta[efficientnet_lite0] = dict(cut=noop, split=default_split, stats=LITE0_STATS)
 
-_ARCHS = dict(efficientnet_lite0=efficientnet_lite0, resnet18=resnet18, resnet34=resnet34, resnet50=resnet50,
+ARCHS = dict(efficientnet_lite0=efficientnet_lite0, resnet18=resnet18, resnet34=resnet34, resnet50=resnet50,
               resnet101=resnet101, vgg16_bn=vgg16_bn)
 
 def _arch_name(arch)->str:
@@ -61,12 +61,12 @@ def _arch_name(arch)->str:
     return arch if isinstance(arch, str) else arch.__name__
 
 # %% ../nbs/03_learner.ipynb #e034241d
-def _resolve(arch):
-    "The function for a name in `_ARCHS`, else `arch` itself (a timm name, or a function); a `ValueError` for others"
+def resolve_arch(arch):
+    "The function `arch` names in `ARCHS`, else `arch` itself (a timm name or a function); a `ValueError` for others"
     if not isinstance(arch, str): return arch
-    if arch in _ARCHS: return _ARCHS[arch]
+    if arch in ARCHS: return ARCHS[arch]
     if timm.is_model(arch): return arch
-    raise ValueError(f"arch={arch!r} is not an architecture here: pass one of {', '.join(_ARCHS)} "
+    raise ValueError(f"arch={arch!r} is not an architecture here: pass one of {', '.join(ARCHS)} "
                      f"or a timm name (`timm.list_models()`)")
 
 # %% ../nbs/03_learner.ipynb #5529e635
@@ -80,7 +80,7 @@ def dense_head(nf:int, # features out of the body
                          nn.ReLU(inplace=True), nn.Dropout(p), nn.Linear(hidden, n_out))
 
 # %% ../nbs/03_learner.ipynb #d0f8648c
-_HEADS = ('fastai', 'dense', 'linear')
+HEADS = ('fastai', 'dense', 'linear')
 _LINEAR = dict(lin_ftrs=[], concat_pool=False, first_bn=False, ps=0)  # `create_head`: pooling and one `nn.Linear`
 
 def _n_features(arch)->int:
@@ -93,7 +93,7 @@ def _n_features(arch)->int:
 # %% ../nbs/03_learner.ipynb #3104bc2e
 def _head_args(arch, n_out:int, head:str)->dict:
     "Arguments of fastai's `vision_learner` and `create_vision_model` for the head named `head`"
-    if head not in _HEADS: raise ValueError(f"head={head!r} is not one of {_HEADS}")
+    if head not in HEADS: raise ValueError(f"head={head!r} is not one of {HEADS}")
     if head == 'dense': return dict(custom_head=dense_head(_n_features(arch), n_out))
     return _LINEAR if head == 'linear' else {}
 
@@ -104,14 +104,14 @@ def create_transfer_model(arch='efficientnet_lite0', # 'efficientnet_lite0', a t
                           head:str='fastai', # 'fastai' (`create_head`), 'dense' (`dense_head`) or 'linear' (one layer)
                          )->nn.Sequential:
     "fastai's `create_vision_model` (`create_timm_model` for a timm name) for `arch`, with `head` and `n_out` outputs"
-    a = _resolve(arch); kw = _head_args(a, n_out, head)
+    a = resolve_arch(arch); kw = _head_args(a, n_out, head)
     return create_timm_model(a, n_out, pretrained=pretrained, **kw)[0] if isinstance(a, str) else \
            create_vision_model(a, n_out, pretrained=pretrained, **kw)
 
 # %% ../nbs/03_learner.ipynb #7fa29302
 def _weights_host(arch)->str|None:
     "The host `arch`'s pretrained weights come from, or None when they need no download"
-    a = _resolve(arch)
+    a = resolve_arch(arch)
     if a is efficientnet_lite0: return None
     if isinstance(a, str):  # timm: the Hugging Face hub, or the mirror that `HF_ENDPOINT` names
         if os.environ.get('HF_HUB_OFFLINE'): return None
@@ -173,7 +173,7 @@ def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
                      **kwargs # passed to fastai's `vision_learner`
                     )->Learner:
     "fastai's `vision_learner` for `dls` on a pretrained `arch` body (or a local `weights` file), frozen, with `head`"
-    a = _resolve(arch)
+    a = resolve_arch(arch)
     if pretrained and not weights: _check_download(a)
     learn = vision_learner(dls, a, pretrained=pretrained and not weights, metrics=metrics, train_bn=not bn_freeze,
                            cbs=L(kwargs.pop('cbs', None)) + ([BodyBnFreeze()] if bn_freeze else []),

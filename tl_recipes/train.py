@@ -4,20 +4,19 @@
 
 # %% ../nbs/05_train.ipynb #34217ba8
 from __future__ import annotations
-import json, shutil, tempfile, time
-from contextlib import ExitStack, nullcontext
+import tempfile, time
+from contextlib import contextmanager, nullcontext
 from copy import copy
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
 from .core import *
-from .core import _REPORT_FILES
 from .learner import *
 from .cache import *
-from .cache import _feature_dls, _split_last, _NoStages
 
 # %% auto #0
-__all__ = ['find_lr', 'fit_frozen', 'unfrozen_lrs', 'fit_unfrozen', 'fit_head_mult', 'plot_curves']
+__all__ = ['find_lr', 'fit_frozen', 'unfrozen_lrs', 'check_unfreeze', 'fit_unfrozen', 'fit_head_mult', 'plot_curves',
+           'RecipeReport']
 
 # %% ../nbs/05_train.ipynb #714d2a38
 def _worse_lr(lrs, losses, rise:float=2.0)->float:
@@ -59,7 +58,7 @@ _OWN_CBS = (TrainEvalCallback, Recorder, CastToTensor, ProgressCallback, BodyBnF
 def _sub_learner(learn:Learner, trn:tuple, val:tuple, model:nn.Module, cbs:list|None=None, **kwargs)->Learner:
     "A `Learner` around `model` on cached `trn` and `val`, with `learn`'s loss, metrics, optimiser, folders, callbacks"
     cbs = [copy(cb) for cb in learn.cbs if not isinstance(cb, _OWN_CBS)] + L(cbs)  # e.g. `MixedPrecision` (`to_fp16`)
-    sl = Learner(_feature_dls(trn, val, learn.dls.bs, learn.dls.device), model, loss_func=learn.loss_func,
+    sl = Learner(feature_dls(trn, val, learn.dls.bs, learn.dls.device), model, loss_func=learn.loss_func,
                  metrics=learn.metrics, opt_func=learn.opt_func, wd=learn.wd, path=learn.path,
                  model_dir=learn.model_dir,
                  cbs=cbs, **kwargs)
@@ -124,7 +123,8 @@ def _last_stage_learner(learn:Learner, c:ActivationCache)->Learner:
                         splitter=lambda m: [params(m[0]), params(m[1])])
 
 # %% ../nbs/05_train.ipynb #4bad3e03
-def _check_unfreeze(unfreeze:str):
+def check_unfreeze(unfreeze:str):
+    "Raise a `ValueError` that names the choices unless `unfreeze` is 'all' or 'last'"
     if unfreeze not in ('all', 'last'):
         raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
 
@@ -143,7 +143,7 @@ def fit_unfrozen(learn:Learner, # a learner whose head is trained
                  cache:ActivationCache|None=None, # with `unfreeze='last'`: the activations at the last stage's input
                 )->slice:
     "Unfreeze `learn` (its body, or its `last` stage), pick rates with `find_lr` and `unfrozen_lrs`, train `epochs`"
-    _check_unfreeze(unfreeze)
+    check_unfreeze(unfreeze)
     with nullcontext(cache) if cache or unfreeze == 'all' else ActivationCache(learn, n_aug, at='last') as c:
         tl = learn if unfreeze == 'all' else _last_stage_learner(learn, c)
         cbs = L(cbs) + ([_keep_best(tl)] if keep_best else [])
@@ -187,82 +187,85 @@ def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder`
     if fname: save_fig(fname, fig, close=not in_ipython())
     return fig
 
-# %% ../nbs/05_train.ipynb #7d81266f
-def _valid_metrics(learn)->dict:
-    "Validation loss and metrics of `learn`, by name"
-    vals = learn.validate()
-    return dict(zip(['valid_loss'] + [m.name for m in learn.metrics], map(float, vals)))
+# %% ../nbs/05_train.ipynb #becbf8eb
+@contextmanager
+def _checkpoints(learn:Learner, folder:Path|str|None=None):
+    "Keep `learn`'s checkpoints in `folder` during the block (default: a temporary folder, removed at the end)"
+    old = learn.model_dir
+    with nullcontext(folder) if folder else tempfile.TemporaryDirectory(prefix='tl_recipe-') as d:
+        learn.model_dir = Path(d).resolve()
+        try: yield learn.model_dir
+        finally: learn.model_dir = old
 
-# %% ../nbs/05_train.ipynb #ffa266a2
-_RECIPE_FILES = ('recipe.json', 'log_frozen.csv', 'log_unfrozen.csv', 'lr_find_frozen.png', 'lr_find_unfrozen.png',
-                 'curves_frozen.png', 'curves_unfrozen.png', 'models')
+# %% ../nbs/05_train.ipynb #41b23bd5
+def _stage_done(learn:Learner, res:dict, name:str, lr, t0:float):
+    "Record in `res` the stage `name`: its rate `lr`, its seconds since `t0`, `learn`'s validation loss and metrics"
+    res['lrs'][name], res['times'][name] = lr, time.time() - t0
+    res['metrics'][name] = dict(zip(['valid_loss'] + [m.name for m in learn.metrics], map(float, learn.validate())))
 
-class _Report:
-    "The recipe's results; with `out`, its report there: per stage the `lr_find` plot, CSV log, curves; `recipe.json`"
-    def __init__(self, learn:Learner, out:Path|str|None):
-        store_attr('learn')
-        self.out, self.es, self.model_dir = out and Path(out).resolve(), ExitStack(), learn.model_dir
-        self.res = dict(metrics={}, lrs={}, times={})
-    def __enter__(self):
-        if not self.out:  # checkpoints in a temporary folder, not in the data's folder
-            self.learn.model_dir = Path(self.es.enter_context(tempfile.TemporaryDirectory(prefix='tl_recipe-')))
-            return self
-        self.es.enter_context(folder_lock(self.out))
-        # the old report, or the whole new one
-        self.tmp = self.es.enter_context(staged_folder(self.out, interrupted=True))
-        for n in _RECIPE_FILES + _REPORT_FILES:  # they describe another model
-            shutil.rmtree(self.tmp/n) if (self.tmp/n).is_dir() else (self.tmp/n).unlink(missing_ok=True)
-        self.learn.model_dir = self.tmp/'models'  # checkpoints go with the report, not into the data folder
-        return self
-    def stage(self, name:str)->dict:
-        "Arguments for the fit of the stage `name`: where its `lr_find` plot goes, its `CSVLogger`"
-        self.t = time.time()
-        return dict(plot=self.tmp/f'lr_find_{name}.png',
-                    cbs=CSVLogger(str(self.tmp/f'log_{name}.csv'))) if self.out else {}
-    def done(self, name:str, lr, **kw):
-        "Record the stage `name`: its rate `lr`, its time, the validation metrics; plot its curves"
-        self.res['lrs'][name], self.res['times'][name] = lr, time.time() - self.t
-        if self.out: plot_curves(self.learn.recorder, self.tmp/f'curves_{name}.png')  # before `validate` resets it
-        self.res['metrics'][name] = _valid_metrics(self.learn); self.res.update(kw)
-    def __exit__(self, *exc):
-        if self.out and not exc[0]: (self.tmp/'recipe.json').write_text(json.dumps(self.res, indent=2))
-        self.learn.model_dir = self.out/'models' if self.out else self.model_dir  # where the new folder goes
-        return self.es.__exit__(*exc)
-
-# %% ../nbs/05_train.ipynb #e8f07e9b
+# %% ../nbs/05_train.ipynb #bee20777
 def _recipe_cache(learn:Learner, cached:bool, n_aug:int, at:str, mem_budget:float|None)->tuple:
     "The recipe's `ActivationCache` at `at` (None if not `cached`), and `at`: 'head' if the body has no stages to cut"
     if at == 'last':
         try:
             if cached: return ActivationCache(learn, n_aug, 'last', mem_budget), 'last'
-            _split_last(learn.model[0]); return None, 'last'
-        except _NoStages as e: print(f"{e}. Unfreezing the whole body.")  # e.g. timm's `TimmBody`
+            split_last(learn.model[0]); return None, 'last'
+        except NoStagesError as e: print(f"{e}. Unfreezing the whole body.")  # e.g. timm's `TimmBody`
     return (ActivationCache(learn, n_aug, mem_budget=mem_budget) if cached else None), 'head'
 
-# %% ../nbs/05_train.ipynb #7694353a
+# %% ../nbs/05_train.ipynb #03830f54
+class RecipeReport(Callback):
+    "Write into `path`, for each training of a recipe, its `lr_find` plot, its metrics per epoch (CSV) and curves"
+    order = Recorder.order + 1  # after the recorder has the epoch's line
+    def __init__(self, path:Path|str, # the folder to write into
+                 stages:tuple=('frozen', 'unfrozen'), # names of the trainings, in order
+                ):
+        self.path, self.stages, self.done = Path(path), stages, [0]  # `done` is shared with the copies of `self`
+    @property
+    def stage(self)->str:
+        n = self.done[0]; return self.stages[n] if n < len(self.stages) else f'stage{n}'
+    @property
+    def files(self)->list: return [f'{k}_{s}.{e}' for s in self.stages for k, e in RecipeReport._kinds]
+    _kinds = (('lr_find', 'png'), ('log', 'csv'), ('curves', 'png'))
+    def _file(self, kind:str, ext:str)->Path:
+        self.path.mkdir(parents=True, exist_ok=True); return self.path/f'{kind}_{self.stage}.{ext}'
+    def _line(self, mode:str, row):
+        with open(self._file('log', 'csv'), mode) as f: f.write(','.join(map(str, row)) + '\n')
+    def before_fit(self): self.fitting = False
+    def before_train(self):
+        if self.fitting or hasattr(self.learn, 'lr_finder'): return
+        self.fitting = True; self._line('w', self.recorder.metric_names)
+    def after_epoch(self):
+        if self.fitting: self._line('a', self.recorder.log)
+    def after_fit(self):
+        if hasattr(self.learn, 'lr_finder'):
+            self.recorder.plot_lr_find(); save_fig(self._file('lr_find', 'png'), close=not in_ipython())
+        elif self.fitting: plot_curves(self.recorder, self._file('curves', 'png')); self.done[0] += 1
+
+# %% ../nbs/05_train.ipynb #35178b29
 @patch
 def fine_tune_recipe(self:Learner, frozen_epochs:int=10, # epochs on the frozen body
                      unfrozen_epochs:int=3, # epochs after unfreezing
-                     out:Path|str|None=None, # folder for the report: plots, CSV logs, `recipe.json`, best weights
                      cached:bool=True, # train the frozen stage on cached body features
                      n_aug:int=2, # augmented passes for the cached features
                      lr:float|None=None, # frozen-stage rate; default from `lr_find`
                      lr_mult:float=10, # body rate = top rate / `lr_mult` after unfreezing
                      unfreeze:str='last', # 'last': the body's last stage, on cached activations; 'all': the whole body
                      mem_budget:float|None=None, # bytes of cached activations to keep in memory; more go to disk
+                     cbs=None, # callbacks for every fit of the recipe, e.g. `RecipeReport`
+                     model_dir:Path|str|None=None, # folder for the best weights; default: a temporary one
                     )->dict:
     "Train frozen for `frozen_epochs`, then unfrozen for `unfrozen_epochs`; return metrics, rates and times per stage"
-    _check_unfreeze(unfreeze); check_ints(1, frozen_epochs=frozen_epochs)
+    check_unfreeze(unfreeze); check_ints(1, frozen_epochs=frozen_epochs)
     check_ints(0, unfrozen_epochs=unfrozen_epochs, n_aug=n_aug)
-    at = 'last' if unfrozen_epochs and unfreeze == 'last' else 'head'
-    with _Report(self, out) as rep:
+    res, at = dict(metrics={}, lrs={}, times={}), 'last' if unfrozen_epochs and unfreeze == 'last' else 'head'
+    with _checkpoints(self, model_dir), self.added_cbs(L(cbs)):
         c, at = _recipe_cache(self, cached, n_aug, at, mem_budget)
-        unfreeze = 'last' if at == 'last' else 'all'  # 'all' too for a body without stages
         with c or nullcontext():
-            lr = fit_frozen(self, frozen_epochs, lr, cache=c, cached=cached, **rep.stage('frozen'))
-            rep.done('frozen', lr)
+            t = time.time(); lr = fit_frozen(self, frozen_epochs, lr, cache=c, cached=cached)
+            _stage_done(self, res, 'frozen', lr, t)
             if unfrozen_epochs:
-                lrs = fit_unfrozen(self, unfrozen_epochs, lr, lr_mult=lr_mult, unfreeze=unfreeze, cache=c,
-                                   **rep.stage('unfrozen'))
-                rep.done('unfrozen', [lrs.start, lrs.stop], unfreeze=unfreeze)
-    return rep.res
+                t, res['unfreeze'] = time.time(), 'last' if at == 'last' else 'all'  # 'all' for a body without stages
+                s = fit_unfrozen(self, unfrozen_epochs, lr, lr_mult=lr_mult, unfreeze=res['unfreeze'], cache=c)
+                _stage_done(self, res, 'unfrozen', [s.start, s.stop], t)
+    return res
