@@ -6,7 +6,7 @@ import pytest
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT/'tools'))
 from browser_check import browser, check
-TUTORIALS = {'10_digits_demo': 3, '11_pets': 4, '12_flowers': 2, '13_hotdog': 3, '14_two_class': 1, '15_features': 1}
+TUTORIALS = {'10_digits_demo': 3, '11_pets': 4, '12_flowers': 2, '13_hotdog': 3, '14_two_class': 1, '15_features': 1, '16_several_gpus': 0}
 FIG = 'src="data:image/png;base64,'
 
 @pytest.fixture(scope='module')

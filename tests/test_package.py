@@ -72,7 +72,7 @@ def test_tutorials_end_without_nbdev(monkeypatch):
     "The last cell of each tutorial does nothing where nbdev is missing (Colab), instead of raising"
     monkeypatch.setitem(sys.modules, 'nbdev', None)  # `import nbdev` raises ImportError
     nbs = sorted((ROOT/'nbs').glob('1[0-9]_*.ipynb'))
-    assert len(nbs) == 6
+    assert len(nbs) == 7
     for nb in nbs:
         last = ''.join(json.loads(nb.read_text())['cells'][-1]['source'])
         assert 'nbdev_export()' in last, nb.name

@@ -6,10 +6,51 @@
 from __future__ import annotations
 import errno, re, shutil
 from fastai.vision.all import *
+from fastai.distributed import DistributedDL
 from .learner import *
 
 # %% auto #0
-__all__ = ['body_features', 'feature_dls', 'NoStagesError', 'split_last', 'ActivationCache']
+__all__ = ['is_distrib', 'from_rank0', 'gather_shards', 'body_features', 'feature_dls', 'NoStagesError', 'split_last',
+           'ActivationCache']
+
+# %% ../nbs/04_cache.ipynb #cf87c845
+def is_distrib()->bool:
+    "Whether this process is one of several in an initialised `torch.distributed` run (`torchrun` and `distrib_ctx`)"
+    return num_distrib() > 1 and torch.distributed.is_available() and torch.distributed.is_initialized()
+
+# %% ../nbs/04_cache.ipynb #617ac878
+def _comm_device()->torch.device:
+    "Where the tensors of a collective go: this process's GPU with NCCL, the CPU with gloo"
+    nccl = torch.distributed.get_backend() == 'nccl'
+    return torch.device('cuda', torch.cuda.current_device()) if nccl else torch.device('cpu')
+
+# %% ../nbs/04_cache.ipynb #941b7446
+def from_rank0(obj):
+    "`obj` as the process of rank 0 has it, on every process of a distributed run; `obj` itself otherwise"
+    if not is_distrib(): return obj
+    l = [obj]; torch.distributed.broadcast_object_list(l, src=0, device=_comm_device()); return l[0]
+
+# %% ../nbs/04_cache.ipynb #38339509
+def gather_shards(x:Tensor, # this process's shard: rows `rank`, `rank + world_size`, ... of the whole
+                  n:int, # rows of the whole
+                 )->Tensor:
+    "The whole of `n` rows on every process of a distributed run, from the shard `x` each holds; `x` otherwise"
+    if not is_distrib(): return x
+    w, dev = num_distrib(), _comm_device()
+    pad = x.new_zeros(-(-n//w), *x.shape[1:]); pad[:len(x)] = x  # all_gather wants the same shape everywhere
+    parts = [torch.empty_like(pad, device=dev) for _ in range(w)]
+    torch.distributed.all_gather(parts, pad.to(dev))
+    out = x.new_empty(n, *x.shape[1:])
+    for r, p in enumerate(parts): out[r::w] = p[:len(range(r, n, w))].cpu()
+    return out
+
+# %% ../nbs/04_cache.ipynb #901be31a
+@patch
+def _broadcast(self:DistributedDL, t:list, rank:int)->list:
+    "Broadcast the list `t` from `rank` to every process, on the device of the process group's backend"
+    t = torch.tensor(t, dtype=torch.long, device=_comm_device())
+    torch.distributed.broadcast(t, rank)
+    return t.cpu().tolist()
 
 # %% ../nbs/04_cache.ipynb #6519b627
 def _head_cut(head:nn.Module)->int:
@@ -41,8 +82,9 @@ class _DiskRows:
         return x if isinstance(i, slice) else x[0]
 
 # %% ../nbs/04_cache.ipynb #77a9eeb5
-def _activations(m:nn.Module, dl:DataLoader, fname:Path|str|None=None, progress:bool=False, dtype=torch.float32)->tuple:
-    "Outputs of `m` over `dl` in inference mode, as `dtype` (in the `.npy` file `fname` if given), with the targets"
+def _activations(m:nn.Module, dl:DataLoader, fname:Path|str|None=None, progress:bool=False, dtype=torch.float32,
+                 n:int|None=None)->tuple:
+    "Outputs of `m` over the `n` items (default all) of `dl`, in inference mode, as `dtype` (in `fname`), with targets"
     xs, ys, i = None, [], 0
     m.eval()
     with torch.no_grad():
@@ -50,7 +92,7 @@ def _activations(m:nn.Module, dl:DataLoader, fname:Path|str|None=None, progress:
             if one_param(m).device != xb.device: m.to(xb.device)  # the model follows the data, as in fastai's `fit`
             x = m(xb).to('cpu', dtype)
             if xs is None:
-                shape = (dl.n, *x.shape[1:])
+                shape = (n or dl.n, *x.shape[1:])
                 xs = _DiskRows(fname, shape, dtype) if fname else torch.empty(shape, dtype=dtype)
             xs[i:i+len(x)] = x; i += len(x); ys.append(yb.cpu())
     if i != len(xs): raise RuntimeError(f"{type(dl).__name__} gave {i} items, not its {len(xs)}")
@@ -78,7 +120,12 @@ def _cache_dtype(device)->torch.dtype:
 def _cache(learn:Learner, m:nn.Module, n_aug:int=0, folder:Path|str|None=None)->tuple:
     "Outputs of `m` on the training set (once as in validation, then `n_aug` augmented passes) and the validation set"
     dls, dt = learn.dls, _cache_dtype(learn.dls.device)
-    run = lambda dl, nm: _activations(m, dl, folder and Path(folder)/f'{nm}.npy', hasattr(learn, 'progress'), dt)
+    def run(dl, nm):
+        fname = folder and Path(folder)/f'{nm}.npy'
+        if not is_distrib(): return _activations(m, dl, fname, hasattr(learn, 'progress'), dt)
+        idxs = list(range(rank_distrib(), dl.n, num_distrib()))  # this process's shard; the others have the rest
+        x, y = _activations(m, dl.new(get_idxs=lambda: idxs), None, False, dt, n=len(idxs))
+        return gather_shards(x, dl.n), gather_shards(y, dl.n)
     trn = [run(dls.test_dl(dls.train_ds.items, with_labels=True), 'train_0')]
     trn += [run(dls.train.new(shuffle=False, drop_last=False), f'train_{i+1}') for i in range(n_aug)]
     return trn, run(dls.valid, 'valid')
@@ -129,6 +176,8 @@ def _cache_folder(learn:Learner, m:nn.Module, n_aug:int, folder:Path|str, mem_bu
     budget, why = mem_budget, 'mem_budget'
     if mem_budget is None: budget, why = _mem_available()/2, 'half the memory available'
     if need <= budget: return None
+    if is_distrib(): raise ValueError(f"the cached activations need {_size(need)}, more than the memory budget "
+        f"({_size(budget)}), and on several processes each holds all of them: pass n_aug=0, cached=False or mem_budget")
     folder = Path(folder); free = shutil.disk_usage(next(p for p in (folder, *folder.parents) if p.exists())).free
     if need > 0.9*free: raise OSError(errno.ENOSPC, f"the cached activations need {_size(need)}: more than the memory "
         f"budget ({_size(budget)}) and the free disk beside {folder} ({_size(free)}); pass n_aug=0, or cached=False")
@@ -190,6 +239,7 @@ class ActivationCache:
         if at not in ('head', 'last'):
             raise ValueError(f"at={at!r}: use 'head' (pooled features) or 'last' (last stage)")
         store_attr('learn,at')
+        if folder and is_distrib(): raise ValueError("folder: on several processes the activations are kept in memory")
         body, head = learn.model
         self.cut = _head_cut(head)
         self.pool = nn.Sequential(*head[:self.cut])

@@ -8,13 +8,14 @@ __all__ = ['digits_demo', 'tl_demo', 'tl_train', 'tl_predict', 'tl_report']
 # %% ../nbs/08_cli.ipynb #78498277
 # No `from __future__ import annotations` here: fastcore 2 passes the annotations of the parameters that `delegates`
 # copies to argparse unevaluated, and argparse cannot call the string 'str'.
-import argparse, errno, inspect, json, re, shutil, sys, time
+import argparse, errno, inspect, json, os, re, shutil, signal, sys, time
 from functools import wraps
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from fastcore.script import anno_parser, bool_arg
 from fastai.vision.all import *
 from .data import *
 from .learner import *
+from .cache import *
 from .train import *
 from .interpret import *
 from .export import *
@@ -34,17 +35,51 @@ def _acc(res:dict, stage:str)->float:
     "The validation accuracy after `stage` in the recipe's results `res`"
     return res['metrics'][stage]['accuracy']
 
+# %% ../nbs/08_cli.ipynb #5b9ed6dd
+def _distrib(learn:Learner):
+    "fastai's `distrib_ctx` for `learn` if this is one of several processes (SyncBatchNorm, NCCL on GPUs; gloo on CPUs)"
+    if num_distrib() <= 1: return nullcontext()
+    gpu = torch.cuda.is_available()
+    return learn.distrib_ctx(sync_bn=gpu, cpu=not gpu)  # on CPUs Accelerate distributes only when told `cpu=True`
+
+# %% ../nbs/08_cli.ipynb #9be0d3eb
+class _PeerStopped(KeyboardInterrupt):
+    "Another process of the run stopped, so this one stops too, keeping what it has, as after Ctrl-C"
+
+def _interrupt(signum, frame):
+    "`torchrun` ends the other processes with SIGTERM when one fails: stop as Ctrl-C would, once"
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one would cut the clean-up short
+    raise KeyboardInterrupt
+
+# %% ../nbs/08_cli.ipynb #68bd1bbd
+@contextmanager
+def _stop_with_peers():
+    "On several processes: `torchrun`'s SIGTERM, or a peer lost in a collective, stop the block as Ctrl-C would"
+    if num_distrib() <= 1: yield; return
+    old = signal.signal(signal.SIGTERM, _interrupt)
+    try: yield
+    except BaseException as e:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping: keep what was done, whatever `torchrun` sends now
+        if isinstance(e, torch.distributed.DistError) or re.search(r'(closed|reset) by peer', str(e)):
+            raise _PeerStopped("another process of the run stopped") from e
+        raise
+    signal.signal(signal.SIGTERM, old)
+
 # %% ../nbs/08_cli.ipynb #c5d8580d
 def _recipe_run(learn:Learner, report:Path, model:Path, frozen_epochs:int, unfrozen_epochs:int, **kwargs)->tuple:
     "`fine_tune_recipe` with a `RecipeReport`, `recipe.json`, `interp_report` into `report`; `export_model` to `model`"
+    if rank_distrib():  # one of several processes: it trains with the others, and rank 0 writes
+        with _distrib(learn), _stop_with_peers():
+            return learn.fine_tune_recipe(frozen_epochs, unfrozen_epochs, **kwargs), None, None
     report = Path(report).resolve()
     with folder_lock(report), staged_folder(report, interrupted=True) as tmp:  # the old report, or the whole new one
         rr = RecipeReport(tmp)
         for n in ['recipe.json', 'models', *rr.files, *REPORT_FILES]:  # they describe another model
             shutil.rmtree(tmp/n) if (tmp/n).is_dir() else (tmp/n).unlink(missing_ok=True)
-        res = learn.fine_tune_recipe(frozen_epochs, unfrozen_epochs, cbs=rr, model_dir=tmp/'models', **kwargs)
+        with _distrib(learn), _stop_with_peers():
+            res = learn.fine_tune_recipe(frozen_epochs, unfrozen_epochs, cbs=rr, model_dir=tmp/'models', **kwargs)
         (tmp/'recipe.json').write_text(json.dumps(res, indent=2))
-    return res, interp_report(learn, report), export_model(learn, model)
+    with one_process(learn): return res, interp_report(learn, report), export_model(learn, model)  # the others are done
 
 # %% ../nbs/08_cli.ipynb #e0578feb
 def digits_demo(out:Path|str='report', # folder for plots, reports and the exported model
@@ -184,12 +219,13 @@ def _run(name:str, f:callable, *args, **kwargs):
     "Call `f`; on bad input, a refused write or Ctrl-C print one line `name: ...` and exit with 1 (130 for Ctrl-C)"
     out = kwargs.get('out')  # where the best weights are, and the disk to look at
     try: return f(*args, **kwargs)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         # e.g. torch's `DataLoader` iterator, interrupted while it started its workers
         sys.unraisablehook = lambda u: None
         kept = sorted(Path(out).glob('**/models/best*.pth')) if out else []
-        print(f"{name}: interrupted" + (f"; the best weights so far are "
-                                        f"in {kept[0].parent}" if kept else ''), file=sys.stderr)
+        if not rank_distrib():  # one message for the run: rank 0's
+            print(f"{name}: {str(e) or 'interrupted'}" + (f"; the best weights so far are "
+                                                          f"in {kept[0].parent}" if kept else ''), file=sys.stderr)
         sys.exit(130)
     except Exception as e:
         if (cause := _system_cause(e, out)): msg = cause
@@ -197,6 +233,36 @@ def _run(name:str, f:callable, *args, **kwargs):
         else: raise  # a bug: its traceback
         print(f"{name}: error: {msg}", file=sys.stderr)
         sys.exit(1)
+
+# %% ../nbs/08_cli.ipynb #7f85b910
+def _distrib_setup(device:str|None)->torch.device:
+    "This process's device: `device`, or under `torchrun` the GPU of its `LOCAL_RANK` (or the CPU), once joined"
+    if num_distrib() <= 1: return as_device(device)
+    if device is not None: raise ValueError(f"device={device!r}: under torchrun each process takes the GPU of its "
+                                            "LOCAL_RANK; leave --device out")
+    from accelerate import PartialState
+    d = PartialState(cpu=not torch.cuda.is_available()).device
+    return torch.device('cpu') if d.type == 'cpu' else d  # Accelerate's 'cpu:0' is no place torch can load to
+
+# %% ../nbs/08_cli.ipynb #6a52efdb
+def _rank0_first(f:callable):
+    "Call `f` on rank 0 first (a download, say), then on the other processes; just call it in one process"
+    if not is_distrib(): return f()
+    if rank_distrib(): distrib_barrier()
+    res = f()
+    if not rank_distrib(): distrib_barrier()
+    return res
+
+# %% ../nbs/08_cli.ipynb #5c4db352
+def _check_same_data(dls:DataLoaders):
+    "Raise on every process unless all see the same classes and numbers of training and validation images"
+    if not is_distrib(): return
+    mine, seen = (list(map(str, dls.vocab)), len(dls.train_ds), len(dls.valid_ds)), [None]*num_distrib()
+    torch.distributed.all_gather_object(seen, mine)
+    for r, o in enumerate(seen):
+        if o != seen[0]: raise ValueError(f"the processes see different data: rank 0 has {seen[0][1]} training and "
+            f"{seen[0][2]} validation images of {seen[0][0][:5]}..., rank {r} {o[1]} and {o[2]} of {o[0][:5]}...: "
+            "give every process the same folder and options")
 
 # %% ../nbs/08_cli.ipynb #1e851a04
 def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, pretrained, flip, seed, bar,
@@ -206,19 +272,22 @@ def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, p
     check_ints(1, size=size, presize=presize, bs=bs, frozen_epochs=frozen_epochs)
     check_ints(0, unfrozen_epochs=unfrozen_epochs)
     check_unfreeze(unfreeze)
-    resolve_arch(arch); as_device(device)
+    resolve_arch(arch); dev = _distrib_setup(device)
     check_replaceable(out/'model')  # before hours of training, not after
     set_seed(seed)
-    dls = _layout_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=as_device(device),
+    dls = _layout_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=dev,
                       num_workers=num_workers, **layout)
-    print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: "
-          f"{', '.join(map(str, dls.vocab[:10]))}")
-    with _bars(bar):
-        learn = transfer_learner(dls, arch, pretrained=pretrained)
-        with folder_lock(out), _training():  # the input is good: from here an error is the system's, or a bug
+    _check_same_data(dls)
+    if not rank_distrib():
+        print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: "
+              f"{', '.join(map(str, dls.vocab[:10]))}" + (f"; {num_distrib()} processes" if is_distrib() else ''))
+    quiet = redirect_stdout(open(os.devnull, 'w')) if rank_distrib() else nullcontext()  # rank 0 prints
+    with _bars(bar), quiet:
+        learn = _rank0_first(lambda: transfer_learner(dls, arch, pretrained=pretrained))  # rank 0 downloads
+        with nullcontext() if rank_distrib() else folder_lock(out), _training():  # from here an error is a bug
             res, rep, _ = _recipe_run(learn, out/'report', out/'model', frozen_epochs, unfrozen_epochs,
-                                      unfreeze=unfreeze,
-                                      mem_budget=mem_budget)
+                                      unfreeze=unfreeze, mem_budget=mem_budget)
+    if rank_distrib(): return res
     print(f"model in {(out/'model').resolve()}, report in {(out/'report'/'report.html').resolve()}; "
           f"{time.time()-t0:.0f} s")
     print(f"final valid accuracy {rep['accuracy']:.4f}")

@@ -134,7 +134,7 @@ class BodyBnFreeze(Callback):
     "Keep the BatchNorm layers of the body (`learn.model[0]`) in inference mode during training"
     order = TrainEvalCallback.order + 1
     def before_train(self):
-        for m in self.learn.model[0].modules():
+        for m in getattr(self.learn.model, 'module', self.learn.model)[0].modules():  # inside DDP too
             if isinstance(m, bn_types): m.eval()
 
 # %% ../nbs/03_learner.ipynb #ed147622

@@ -4,19 +4,20 @@
 
 # %% ../nbs/05_train.ipynb #34217ba8
 from __future__ import annotations
-import tempfile, time
+import os, tempfile, time
 from contextlib import contextmanager, nullcontext
 from copy import copy
 import matplotlib.pyplot as plt
 import pandas as pd
 from fastai.vision.all import *
+from fastai.distributed import DistributedTrainer
 from .core import *
 from .learner import *
 from .cache import *
 
 # %% auto #0
-__all__ = ['find_lr', 'fit_frozen', 'unfrozen_lrs', 'check_unfreeze', 'fit_unfrozen', 'fit_head_mult', 'plot_curves',
-           'RecipeReport']
+__all__ = ['one_process', 'find_lr', 'SaveBest', 'fit_frozen', 'unfrozen_lrs', 'check_unfreeze', 'fit_unfrozen', 'fit_head_mult',
+           'plot_curves', 'RecipeReport']
 
 # %% ../nbs/05_train.ipynb #714d2a38
 def _worse_lr(lrs, losses, rise:float=2.0)->float:
@@ -26,20 +27,55 @@ def _worse_lr(lrs, losses, rise:float=2.0)->float:
     later = (losses[i:] >= rise*losses[i]).nonzero()
     return float(lrs[i + int(later[0])]) if len(later) else float(lrs[-1])
 
+# %% ../nbs/05_train.ipynb #becbf8eb
+@contextmanager
+def _checkpoints(learn:Learner, folder:Path|str|None=None):
+    "Keep `learn`'s checkpoints in `folder` during the block (default: a temporary folder, removed at the end)"
+    old, other = learn.model_dir, is_distrib() and rank_distrib() > 0
+    with nullcontext(folder) if folder or other else tempfile.TemporaryDirectory(prefix='tl_recipe-') as d:
+        d = None if other else d  # rank 0's folder, made before the others hear of it
+        if d: Path(d).mkdir(parents=True, exist_ok=True)
+        learn.model_dir = Path(from_rank0(d and str(Path(d).resolve())))  # rank 0's: fastai saves on rank 0 only
+        try: yield learn.model_dir
+        finally: learn.model_dir = old
+        if is_distrib(): distrib_barrier()  # all are done with the checkpoints before rank 0 removes them
+
+# %% ../nbs/05_train.ipynb #0b5b3490
+@contextmanager
+def one_process(learn:Learner):
+    "Run the block as the only process: `learn` without DDP, fastai's `rank_distrib()` 0 and `num_distrib()` 1"
+    if not is_distrib(): yield; return
+    env = {k: os.environ[k] for k in ('RANK', 'WORLD_SIZE')}
+    os.environ.update(RANK='0', WORLD_SIZE='1')
+    try:
+        with learn.removed_cbs(learn.cbs.filter(risinstance(DistributedTrainer))): yield
+    finally: os.environ.update(env)
+
 # %% ../nbs/05_train.ipynb #6422f1b8
 def find_lr(learn:Learner, # the learner to probe; its weights are restored afterwards
             plot:Path|str|None=None, # where to save the loss against learning-rate plot
             **kwargs # passed to `Learner.lr_find`, e.g. `num_it`, `start_lr`
            )->dict:
     "Run `learn.lr_find`; return its `valley` and the rate where the loss gets `worse`; save the plot to `plot`"
-    try: valley = float(learn.lr_find(**(dict(show_plot=False) | kwargs)).valley)
+    try:  # on each process alone, its checkpoint in a folder of its own (not rank 0's, not the data's)
+        with one_process(learn), _checkpoints(learn):
+            valley = float(learn.lr_find(**(dict(show_plot=False) | kwargs)).valley)
     except (IndexError, ValueError): valley = None
     rec = learn.recorder
     lrs, losses = rec.lrs[:-1] or rec.lrs, rec.losses[:-1] or rec.losses  # the last point is past divergence
     if plot:
         rec.plot_lr_find()
         save_fig(plot, close=not in_ipython())
-    return dict(valley=valley or minimum(tensor(lrs), tensor(losses), None)[0], worse=_worse_lr(lrs, losses))
+    res = dict(valley=valley or minimum(tensor(lrs), tensor(losses), None)[0], worse=_worse_lr(lrs, losses))
+    return from_rank0(res)  # on several processes, rank 0's: each saw other batches
+
+# %% ../nbs/05_train.ipynb #00b0f721
+class SaveBest(SaveModelCallback):
+    "fastai's `SaveModelCallback`, writing each checkpoint whole or not at all: a temporary file, renamed in one step"
+    def _save(self, name):
+        f = self.learn.save(f'{name}.partial', with_opt=self.with_opt)  # fastai writes on rank 0 only
+        if not rank_distrib(): os.replace(f, f.with_name(f'{name}.pth'))
+        self.last_saved_path = f.with_name(f'{name}.pth')
 
 # %% ../nbs/05_train.ipynb #5dbd4a48
 def _interruptible(learn:Learner, fit:callable, cbs:list):
@@ -49,7 +85,7 @@ def _interruptible(learn:Learner, fit:callable, cbs:list):
         for cb in L(cbs):
             if isinstance(cb, CSVLogger) and not cb.file.closed: cb.file.close(); learn.logger = cb.old_logger
             if isinstance(cb, SaveModelCallback) and (learn.path/learn.model_dir/f'{cb.fname}.pth').exists():
-                learn.load(cb.fname, with_opt=False)
+                with one_process(learn): learn.load(cb.fname, with_opt=False)  # no waiting for stopped peers
         raise
 
 # %% ../nbs/05_train.ipynb #8f993e39
@@ -87,7 +123,7 @@ def fit_frozen(learn:Learner, # a frozen learner from `transfer_learner`
                cached:bool=True, # False: fastai's own frozen `fit_one_cycle`, every epoch through the body
               )->float:
     "Train the head of `learn` for `epochs` with `fit_one_cycle` on body features computed once; return the rate used"
-    cbs = L(cbs) + ([SaveModelCallback(monitor='valid_loss', fname='best_head')] if keep_best else [])
+    cbs = L(cbs) + ([SaveBest(monitor='valid_loss', fname='best_head')] if keep_best else [])
     if not cached: lr = lr or find_lr(learn, plot)['valley']; learn.fit_one_cycle(epochs, lr, cbs=cbs); return lr
     with nullcontext(cache) if cache else ActivationCache(learn, n_aug, mem_budget=mem_budget, folder=on_disk) as c:
         hl = _sub_learner(learn, *c.features(), learn.model[1][c.cut:])
@@ -106,9 +142,9 @@ def unfrozen_lrs(lr_frozen:float, # the frozen stage's learning rate
     return slice(hi/lr_mult, hi)
 
 # %% ../nbs/05_train.ipynb #22138259
-def _keep_best(learn, fname='best')->SaveModelCallback:
-    "A `SaveModelCallback` on valid loss whose best so far is `learn` as it is now, saved under `fname`"
-    cb = SaveModelCallback(monitor='valid_loss', fname=fname, reset_on_fit=False)
+def _keep_best(learn, fname='best')->SaveBest:
+    "A `SaveBest` on valid loss whose best so far is `learn` as it is now, saved under `fname`"
+    cb = SaveBest(monitor='valid_loss', fname=fname, reset_on_fit=False)
     cb.best = learn.validate()[0]
     learn.save(fname)
     return cb
@@ -187,16 +223,6 @@ def plot_curves(rec:Recorder, # the recorder of a fit, e.g. `learn.recorder`
     if fname: save_fig(fname, fig, close=not in_ipython())
     return fig
 
-# %% ../nbs/05_train.ipynb #becbf8eb
-@contextmanager
-def _checkpoints(learn:Learner, folder:Path|str|None=None):
-    "Keep `learn`'s checkpoints in `folder` during the block (default: a temporary folder, removed at the end)"
-    old = learn.model_dir
-    with nullcontext(folder) if folder else tempfile.TemporaryDirectory(prefix='tl_recipe-') as d:
-        learn.model_dir = Path(d).resolve()
-        try: yield learn.model_dir
-        finally: learn.model_dir = old
-
 # %% ../nbs/05_train.ipynb #41b23bd5
 def _stage_done(learn:Learner, res:dict, name:str, lr, t0:float):
     "Record in `res` the stage `name`: its rate `lr`, its seconds since `t0`, `learn`'s validation loss and metrics"
@@ -210,7 +236,7 @@ def _recipe_cache(learn:Learner, cached:bool, n_aug:int, at:str, mem_budget:floa
         try:
             if cached: return ActivationCache(learn, n_aug, 'last', mem_budget), 'last'
             split_last(learn.model[0]); return None, 'last'
-        except NoStagesError as e: print(f"{e}. Unfreezing the whole body.")  # e.g. timm's `TimmBody`
+        except NoStagesError as e: rank_distrib() or print(f"{e}. Unfreezing the whole body.")  # e.g. `TimmBody`
     return (ActivationCache(learn, n_aug, mem_budget=mem_budget) if cached else None), 'head'
 
 # %% ../nbs/05_train.ipynb #03830f54
@@ -221,6 +247,7 @@ class RecipeReport(Callback):
                  stages:tuple=('frozen', 'unfrozen'), # names of the trainings, in order
                 ):
         self.path, self.stages, self.done = Path(path), stages, [0]  # `done` is shared with the copies of `self`
+        self.writes = not rank_distrib()  # rank 0 writes; the other processes of a distributed run do not
     @property
     def stage(self)->str:
         n = self.done[0]; return self.stages[n] if n < len(self.stages) else f'stage{n}'
@@ -233,12 +260,12 @@ class RecipeReport(Callback):
         with open(self._file('log', 'csv'), mode) as f: f.write(','.join(map(str, row)) + '\n')
     def before_fit(self): self.fitting = False
     def before_train(self):
-        if self.fitting or hasattr(self.learn, 'lr_finder'): return
+        if self.fitting or hasattr(self.learn, 'lr_finder') or not self.writes: return
         self.fitting = True; self._line('w', self.recorder.metric_names)
     def after_epoch(self):
         if self.fitting: self._line('a', self.recorder.log)
     def after_fit(self):
-        if hasattr(self.learn, 'lr_finder'):
+        if hasattr(self.learn, 'lr_finder') and self.writes:
             self.recorder.plot_lr_find(); save_fig(self._file('lr_find', 'png'), close=not in_ipython())
         elif self.fitting: plot_curves(self.recorder, self._file('curves', 'png')); self.done[0] += 1
 
