@@ -64,7 +64,7 @@ def test_tl_train_on_two_processes(digits, tmp_path):
     assert p.stdout.count('final valid accuracy') == 1 and '2 processes' in p.stdout
     assert p.stdout.count('Better model found at epoch 0') <= 2  # rank 0's, once per stage: rank 1 prints nothing
     acc = float(re.search(r'final valid accuracy (\d\.\d{4})', p.stdout).group(1))
-    assert acc >= 0.8  # 0.87 measured; one process on the same data 0.85-0.93 (bench/distributed.md)
+    assert acc >= 0.8  # seeds 42, 1, 2: 0.87, 0.93, 0.92 (bench/distributed.md)
     assert sorted(f.name for f in tmp_path.iterdir()) == ['log', 'run', 'site']  # no folder left beside `run`
     assert sorted(f.name for f in (tmp_path/'run').iterdir()) == ['model', 'report']
     assert (tmp_path/'run'/'report'/'recipe.json').exists() and (tmp_path/'run'/'report'/'log_unfrozen.csv').exists()
