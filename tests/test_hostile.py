@@ -12,7 +12,12 @@ from test_cli import run, BIN
 def _start(cmd, *args, home):
     "Start the console script `cmd` with `args` in the background, in the environment `run` gives it; return the process"
     env = dict(os.environ, TL_RECIPES_HOME=str(home), MPLBACKEND='Agg')
-    return subprocess.Popen([str(BIN/cmd), *map(str, args)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([str(BIN/cmd), *map(str, args)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, preexec_fn=_user_signals)
+
+def _user_signals():
+    "Ctrl-C as in a user's terminal, even where pytest runs as a background job (started with SIGINT ignored)"
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 def _one_line_error(p, cmd, *want):
     "The process `p` ended with status 1 and one line `cmd: error: ...` holding each of `want`, no traceback"
