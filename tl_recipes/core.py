@@ -68,9 +68,10 @@ def save_fig(fname:Path|str, # where to save the figure
               fig=None, # the figure; default: the current one
               close:bool=True, # close it; `False` leaves it open, so that a notebook shows it below the cell
              )->Path:
-    "Save `fig` (the current matplotlib figure by default) to `fname`, and `close` it"
+    "Save `fig` (the current matplotlib figure by default) to `fname`, making its folder, and `close` it"
     import matplotlib.pyplot as plt
     fig = fig or plt.gcf()
+    Path(fname).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(fname, bbox_inches='tight', dpi=100)
     if close: plt.close(fig)
     return Path(fname)
