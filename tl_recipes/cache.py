@@ -6,51 +6,11 @@
 from __future__ import annotations
 import errno, re, shutil
 from fastai.vision.all import *
-from fastai.distributed import DistributedDL
+from .core import *
 from .learner import *
 
 # %% auto #0
-__all__ = ['is_distrib', 'from_rank0', 'gather_shards', 'body_features', 'feature_dls', 'NoStagesError', 'split_last',
-           'ActivationCache']
-
-# %% ../nbs/04_cache.ipynb #cf87c845
-def is_distrib()->bool:
-    "Whether this process is one of several in an initialised `torch.distributed` run (`torchrun` and `distrib_ctx`)"
-    return num_distrib() > 1 and torch.distributed.is_available() and torch.distributed.is_initialized()
-
-# %% ../nbs/04_cache.ipynb #617ac878
-def _comm_device()->torch.device:
-    "Where the tensors of a collective go: this process's GPU with NCCL, the CPU with gloo"
-    nccl = torch.distributed.get_backend() == 'nccl'
-    return torch.device('cuda', torch.cuda.current_device()) if nccl else torch.device('cpu')
-
-# %% ../nbs/04_cache.ipynb #941b7446
-def from_rank0(obj):
-    "`obj` as the process of rank 0 has it, on every process of a distributed run; `obj` itself otherwise"
-    if not is_distrib(): return obj
-    l = [obj]; torch.distributed.broadcast_object_list(l, src=0, device=_comm_device()); return l[0]
-
-# %% ../nbs/04_cache.ipynb #38339509
-def gather_shards(x:Tensor, # this process's shard: rows `rank`, `rank + world_size`, ... of the whole
-                  n:int, # rows of the whole
-                 )->Tensor:
-    "The whole of `n` rows on every process of a distributed run, from the shard `x` each holds; `x` otherwise"
-    if not is_distrib(): return x
-    w, dev = num_distrib(), _comm_device()
-    pad = x.new_zeros(-(-n//w), *x.shape[1:]); pad[:len(x)] = x  # all_gather wants the same shape everywhere
-    parts = [torch.empty_like(pad, device=dev) for _ in range(w)]
-    torch.distributed.all_gather(parts, pad.to(dev))
-    out = x.new_empty(n, *x.shape[1:])
-    for r, p in enumerate(parts): out[r::w] = p[:len(range(r, n, w))].cpu()
-    return out
-
-# %% ../nbs/04_cache.ipynb #901be31a
-@patch
-def _broadcast(self:DistributedDL, t:list, rank:int)->list:
-    "Broadcast the list `t` from `rank` to every process, on the device of the process group's backend"
-    t = torch.tensor(t, dtype=torch.long, device=_comm_device())
-    torch.distributed.broadcast(t, rank)
-    return t.cpu().tolist()
+__all__ = ['body_features', 'feature_dls', 'NoStagesError', 'split_last', 'ActivationCache']
 
 # %% ../nbs/04_cache.ipynb #6519b627
 def _head_cut(head:nn.Module)->int:
