@@ -11,7 +11,8 @@ FIG = 'src="data:image/png;base64,'
 
 def _clean_copy(dest:Path)->Path:
     "The files of this checkout that git does not ignore, copied into `dest`: what a fresh clone has, with today's edits"
-    p = subprocess.run(['git', 'ls-files', '-z', '-co', '--exclude-standard'], cwd=ROOT, capture_output=True)
+    try: p = subprocess.run(['git', 'ls-files', '-z', '-co', '--exclude-standard'], cwd=ROOT, capture_output=True)
+    except FileNotFoundError: return ROOT  # no git: build where we are
     if p.returncode: return ROOT  # not a git checkout: build where we are
     for f in filter(None, p.stdout.decode().split('\0')):
         if (ROOT/f).is_file(): (dest/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(ROOT/f, dest/f)
