@@ -244,6 +244,13 @@ def _distrib_setup(device:str|None)->torch.device:
     d = PartialState(cpu=not torch.cuda.is_available()).device
     return torch.device('cpu') if d.type == 'cpu' else d  # Accelerate's 'cpu:0' is no place torch can load to
 
+# %% ../nbs/08_cli.ipynb #d55996f6
+def _workers(num_workers:int|None, # processes decoding images, as the user gave it; None: fastai's default
+             device:torch.device, # this process's device
+            )->int|None:
+    "`num_workers`, but 0 by default on one of several CPU processes: images decoded in the process, no worker forked"
+    return 0 if num_workers is None and device.type == 'cpu' and is_distrib() else num_workers
+
 # %% ../nbs/08_cli.ipynb #6a52efdb
 def _rank0_first(f:callable):
     "Call `f` on rank 0 first (a download, say), then on the other processes; just call it in one process"
@@ -276,7 +283,7 @@ def _train(path, out, arch, size, presize, bs, frozen_epochs, unfrozen_epochs, p
     check_replaceable(out/'model')  # before hours of training, not after
     set_seed(seed)
     dls = _layout_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=dev,
-                      num_workers=num_workers, **layout)
+                      num_workers=_workers(num_workers, dev), **layout)
     _check_same_data(dls)
     if not rank_distrib():
         print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: "
