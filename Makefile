@@ -8,7 +8,7 @@ timed = s=$$(date +%s); $(2); rc=$$?; echo "time: $(1) $$(( $$(date +%s) - s )) 
 
 LATEST := .venv-latest
 
-.PHONY: demo test test-latest test-slow nbtest pytest docs-test docs readme sync-check lock clean
+.PHONY: demo test test-latest test-slow nbtest pytest docs-test docs readme outputs sync-check lock clean
 
 $(STAMP): constraints.txt settings.ini setup.py
 	@$(call timed,environment,test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
@@ -55,7 +55,14 @@ docs: $(STAMP)
 
 # README.md is nbs/index.ipynb rendered (nbdev_readme would need Quarto).
 readme: $(STAMP)
-	$(BIN)/jupyter nbconvert --to markdown --stdout --log-level=ERROR nbs/index.ipynb > README.md
+	$(BIN)/python tools/readme.py nbs/index.ipynb > README.md
+
+# Execute the tutorials, the library notebooks and the index, and write their outputs back into them (a reader on GitHub or
+# in Colab sees what each step shows); then nbdev_clean. Run it when the code changes what they show, and commit them.
+outputs: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py --save nbs/1[0-9]_*.ipynb
+	$(BIN)/python tools/run_notebooks.py --save --here nbs/0*.ipynb nbs/index.ipynb
+	$(BIN)/nbdev_clean
 
 # Fails when nbdev_clean or nbdev_export would change a file: notebooks are the source.
 sync-check: $(STAMP)

@@ -16,7 +16,8 @@ BIN = Path(sys.executable).parent
 
 def run(src, out, nproc, threads, size):
     "Wall seconds and final accuracy of `tl_train` on `nproc` processes of `threads` threads each"
-    args = [BIN/'tl_train', src, '--out', out, '--size', size, '--bs', 32, '--frozen_epochs', 8, '--unfrozen_epochs', 2,
+    from helpers import opt  # fastcore's spelling of an option: --freeze_epochs (1) or --freeze-epochs (2)
+    args = [BIN/'tl_train', src, '--out', out, '--size', size, '--bs', 32, opt('freeze_epochs'), 8, opt('epochs'), 2,
             '--flip', 'False']
     if nproc > 1:
         args = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', nproc, '--no-python', *args]
@@ -35,7 +36,7 @@ def main():
     import torch
     sys.path.insert(0, str(Path(__file__).parent.parent/'tests'))
     from helpers import to_folders
-    from tl_recipes.core import make_digits
+    from tl_recipes.demo import make_digits
     work = Path(tempfile.mkdtemp())
     src = to_folders(make_digits(n=a.n), work/'digits')
     gpus = torch.cuda.device_count()

@@ -1,38 +1,103 @@
-"""The frozen stage, side by side in one run: fastai's frozen `fit_one_cycle` against tl_recipes' cached features.
+"""The frozen stage against its floor, and where its time goes, side by side in one process.
 
-Same data (the embedded digits at 64 px), same split, same EfficientNet-Lite0 body and head, same number of epochs,
-each choosing its rate with `lr_find`. Prints accuracy and wall time of each, and the ratios.
-Run: .venv/bin/python bench/frozen_stage.py [epochs]
+The floor is the body's forward passes alone, as the recipe needs them: (1 + n_aug) passes over the training set and one
+over the validation set, through the same loaders as the user's `DataLoaders` (fastai's defaults: its worker processes;
+`floor0`: the same loaders without worker processes, decoding in this process as the cache does),
+each batch through the frozen body in `torch.no_grad()`, nothing else. Against it, `learn.fine_tune_recipe(0,
+freeze_epochs=10)` with every default (n_aug=2), and where its time goes: the body's passes as the cache runs them (in this
+process, plain tensors, channels-last on a CPU), `lr_find` on the features, the head's 10 epochs, the validation of the
+result, and the rest (the split probe, the learner's set-up). Data the package makes: the digits and the photo patches at
+64 px, the patches at 224 px, and the glyphs at 64 px.
+
+Run: .venv/bin/python bench/frozen_stage.py [--old PATH]     (--old: the package at another commit, e.g. a worktree of
+main before issue 22, run with its own `fine_tune_recipe(frozen_epochs=10, unfrozen_epochs=0)` for the "before" rows)
 """
-import sys, time
+import argparse, json, sys, time
+from contextlib import contextmanager
+from pathlib import Path
+
+ap = argparse.ArgumentParser(); ap.add_argument('--old'); ap.add_argument('--only'); args = ap.parse_args()
+if args.old: sys.path.insert(0, args.old)
 from tl_recipes.all import *
-
+import tl_recipes
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # plain lines, no bars
+OLD = args.old is not None
 
-def _learner(bn_freeze):
-    set_seed(42)
-    dls = regex_dls(make_digits(), size=64, flip=False, min_scale=1.0, num_workers=0)
-    return transfer_learner(dls, bn_freeze=bn_freeze)
+T = {}
+@contextmanager
+def timer(name):
+    t = time.perf_counter()
+    try: yield
+    finally: T[name] = T.get(name, 0) + time.perf_counter() - t
 
-def plain(epochs):
-    "fastai's way: `lr_find`, then `fit_one_cycle` on the frozen learner, BatchNorm in training mode"
-    learn = _learner(bn_freeze=False)
-    t = time.time(); lr = learn.lr_find(show_plot=False).valley; t_find = time.time() - t
-    learn.fit_one_cycle(epochs, lr)
-    return dict(acc=learn.validate()[1], secs=time.time() - t, fit_secs=time.time() - t - t_find)
+def timed_method(cls, name, key):
+    "Wrap `cls.name` so that its time adds up under `key`"
+    f = getattr(cls, name)
+    def g(*a, **k):
+        with timer(key): return f(*a, **k)
+    setattr(cls, name, g)
 
-def cached(epochs):
-    "tl_recipes' way: body features computed once (plus two augmented passes), `lr_find` and `fit_one_cycle` on them"
-    learn = _learner(bn_freeze=True)
-    t = time.time(); fit_frozen(learn, epochs)
-    return dict(acc=learn.validate()[1], secs=time.time() - t)
+def datasets():
+    if OLD:  # the package before had no `demo` module: the folders the run without --old wrote, in the same home
+        from tl_recipes.core import tl_home
+        paths = [tl_home(n) for n in ('digits', 'patches_800_96', 'glyphs_2000_64')]
+        assert all(p.exists() for p in paths), 'run bench/frozen_stage.py without --old first: it writes the data'
+        d, p, g = paths
+    else:
+        from tl_recipes.demo import make_digits, make_patches, make_glyphs
+        d, p, g = make_digits(), make_patches(), make_glyphs()
+    return [('digits', d, 64), ('patches', p, 64), ('patches', p, 224), ('glyphs', g, 64)]
+
+def learner(path, size, seed=42):
+    set_seed(seed)
+    dls = regex_dls(path, size=size, seed=seed)  # every default: fastai's worker processes, flips, crops
+    learn = transfer_learner(dls); learn.logger = noop
+    return learn
+
+def floor(learn, n_aug=2, in_process=False):
+    "The body's passes through the user's loaders (or the same without worker processes), nothing else"
+    dls = learn.dls
+    m = nn.Sequential(learn.model[0], *learn.model[1][:2]).eval()
+    loaders = [dls.test_dl(dls.train_ds.items, with_labels=True)] + [dls.train.new(shuffle=False, drop_last=False)]*n_aug + [dls.valid]
+    if in_process: loaders = [dl.new(num_workers=0) for dl in loaders]
+    t = time.perf_counter()
+    with torch.no_grad():
+        for dl in loaders:
+            for xb, yb in dl: m(xb)
+    return time.perf_counter() - t
+
+def recipe(learn):
+    T.clear()
+    t = time.perf_counter()
+    if OLD: learn.fine_tune_recipe(frozen_epochs=10, unfrozen_epochs=0)
+    else: learn.fine_tune_recipe(0, freeze_epochs=10)
+    return time.perf_counter() - t, dict(T)
 
 if __name__ == '__main__':
-    epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    p, c = plain(epochs), cached(epochs)
-    print(f"\nfrozen stage, {epochs} epochs, digits at 64 px, EfficientNet-Lite0, {torch.get_num_threads()} CPU threads")
-    print(f"{'':36}{'valid acc':>10}{'seconds':>10}")
-    print(f"{'fastai: lr_find + fit_one_cycle':36}{p['acc']:>10.4f}{p['secs']:>10.1f}   (fit_one_cycle alone {p['fit_secs']:.1f} s)")
-    print(f"{'tl_recipes: fit_frozen, all included':36}{c['acc']:>10.4f}{c['secs']:>10.1f}")
-    print(f"ratio of times, lr_find included: {p['secs']/c['secs']:.1f}x; against fit_one_cycle alone: {p['fit_secs']/c['secs']:.1f}x")
-    print(f"accuracy: {c['acc']:.4f} against {p['acc']:.4f}")
+    if OLD:
+        import tl_recipes.cache as C, tl_recipes.train as TR
+        timed_method(C, '_cache', 'passes'); timed_method(TR, 'find_lr', 'lr_find')  # module globals, looked up at call
+        timed_method(Learner, 'fit_one_cycle', 'head fit'); timed_method(TR, '_stage_done', 'validate')
+    else:
+        from tl_recipes.cache import ActivationCache
+        import tl_recipes.train as TR
+        timed_method(ActivationCache, '_cache', 'passes')
+        timed_method(Learner, 'lr_find', 'lr_find')
+        timed_method(Learner, 'fit_one_cycle', 'head fit')
+        timed_method(TR, '_metrics', 'validate')
+    rows = []
+    print(f"tl_recipes {'before (' + args.old + ')' if OLD else 'now'}, {torch.get_num_threads()} threads")
+    print(f"{'data':<14}{'floor0 s':>9}{'floor s':>8}{'recipe s':>9}{'ratio':>7}{'passes':>8}{'lr_find':>8}{'head fit':>9}{'validate':>9}"
+          f"{'other':>7}{'accuracy':>9}")
+    for name, path, size in datasets():
+        if args.only and args.only not in name: continue
+        learn = learner(path, size); fl0 = floor(learn, in_process=True)
+        learn = learner(path, size); fl = floor(learn)
+        learn = learner(path, size); t, parts = recipe(learn)
+        other = t - sum(parts.values())
+        acc = float(learn.validate()[1])
+        rows.append(dict(data=f'{name} {size}px', floor0=fl0, floor=fl, recipe=t, ratio=t/fl, **parts, other=other, acc=acc))
+        p = lambda k: parts.get(k, 0)
+        print(f"{name+' '+str(size)+'px':<14}{fl0:9.1f}{fl:8.1f}{t:9.1f}{t/fl:7.2f}{p('passes'):8.1f}{p('lr_find'):8.1f}"
+              f"{p('head fit'):9.1f}{p('validate'):9.1f}{other:7.1f}{acc:9.4f}", flush=True)
+    Path('bench/frozen_stage.json' if not OLD else 'bench/frozen_stage_before.json').write_text(json.dumps(rows, indent=1))

@@ -7,16 +7,16 @@ Prints the device, then for each method its validation accuracy (meaningless wit
 wall time, and each method's time against fastai's `fine_tune(3)`:
 - fastai `fine_tune(3)`: one frozen epoch, three unfrozen (what `vision_learner` users call);
 - lesson 1: `fit_one_cycle(4)` frozen, unfreeze, `lr_find`, `fit_one_cycle(2, slice(1e-6, 1e-4))`;
-- `fine_tune_recipe(4, 2)`: cached frozen stage with `lr_find`, then the last stage on cached activations (the default);
+- `fine_tune_recipe(2, freeze_epochs=4)`: cached frozen stage with `lr_find`, then the last stage on cached activations;
+- `fine_tune_recipe(0, freeze_epochs=10)` against fastai's frozen `fit_one_cycle(10)`: the frozen stage alone;
 - the same with `unfreeze='all'`; and each of the three with `to_fp16()`.
 Run: .venv/bin/python bench/gpu.py [--n 2000] [--fp16]   (a quick check on a CPU: --n 24 --bs 8)
 """
 import argparse, sys, tempfile, time
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent))
-from recipe import make_patches
 import fastai
 from tl_recipes.all import *
+from tl_recipes.demo import make_patches
 
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # plain lines, no bars
 
@@ -39,15 +39,17 @@ def lesson1(learn):
 
 METHODS = {'fastai fine_tune(3)': (False, lambda l: l.fine_tune(3)),
            'lesson 1: fit_one_cycle(4), unfreeze, lr_find, fit_one_cycle(2)': (False, lesson1),
-           'fine_tune_recipe(4, 2)': (True, lambda l: l.fine_tune_recipe(4, 2, cbs=RecipeReport(tempfile.mkdtemp()))),
-           "fine_tune_recipe(4, 2, unfreeze='all')": (True, lambda l: l.fine_tune_recipe(4, 2, cbs=RecipeReport(tempfile.mkdtemp()), unfreeze='all'))}
+           'fine_tune_recipe(2, freeze_epochs=4)': (True, lambda l: l.fine_tune_recipe(2, freeze_epochs=4)),
+           "fine_tune_recipe(2, freeze_epochs=4, unfreeze='all')": (True, lambda l: l.fine_tune_recipe(2, freeze_epochs=4, unfreeze='all')),
+           'fastai frozen fit_one_cycle(10)': (False, lambda l: l.fit_one_cycle(10, 2e-3)),
+           'fine_tune_recipe(0, freeze_epochs=10)': (True, lambda l: l.fine_tune_recipe(0, freeze_epochs=10))}
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--n', type=int, default=2000); p.add_argument('--fp16', action='store_true')
     p.add_argument('--bs', type=int, default=64)  # smaller for a quick check with a small --n
     a = p.parse_args()
     dev = torch.cuda.get_device_name() if torch.cuda.is_available() else f'CPU ({torch.get_num_threads()} threads)'
-    path = make_patches(n_per_class=a.n//8)
+    path = make_patches(n=a.n//8*8, size=256)
     print(f'device: {dev}; torch {torch.__version__}, fastai {fastai.__version__}; {a.n} images at 224 px, resnet34')
     print(f"{'method':<66}{'precision':>10}{'accuracy':>9}{'time':>10}")
     rows = {}

@@ -1,6 +1,6 @@
 """Batch prediction, side by side in one run: `predict_folder` against fastai's per-image `learn.predict` and a bare forward pass.
 
-Same model (EfficientNet-Lite0 and a fastai head, exported and reloaded with `load_model`), same 256 photo-sized
+Same model (EfficientNet-Lite0 and a fastai head, exported and reloaded with `load_export`), same 256 photo-sized
 JPEG files (480×360, made from the embedded digits), 2 CPU cores, at two input sizes: 64 px (the demo's) and 224 px:
 - fastai: a loop of `learn.predict(file)`, one image at a time (timed on the first 64 files);
 - `predict_folder(model, folder)`: decodes in threads, one forward pass per batch of 64, writes the CSV;
@@ -34,7 +34,7 @@ def bench(path, size):
     files = path.ls(file_exts='.jpg').sorted()
     dls = regex_dls(path, size=size, presize=size*8//7, num_workers=0)
     learn = transfer_learner(dls)
-    model = load_model(export_model(learn, path.parent/f'model_{size}'))
+    model = load_export(export_model(learn, path.parent/f'model_{size}'))
     learn.predict(files[0]); model.batch_probs(torch.zeros(2, 3, 256, 256))  # warm up both
     n_loop = 64
     xb = torch.stack([model.item_tfm(open_rgb(f, model.presize)) for f in files])

@@ -16,22 +16,21 @@ from pathlib import Path
 
 def measure(n, budget):
     "Run the recipe on `n` images with `mem_budget=budget` in this process; print n, peak MB, growth MB, seconds"
-    sys.path.insert(0, str(Path(__file__).parent))
-    from recipe import make_patches
+    from tl_recipes.demo import make_patches
     from tl_recipes.all import regex_dls, transfer_learner, set_seed, defaults, ProgressCallback, RecipeReport
     defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
     set_seed(42)
-    dls = regex_dls(make_patches(n_per_class=n//8), size=224, flip=False, min_scale=1.0, bs=64, num_workers=0)
+    dls = regex_dls(make_patches(n=n//8*8, size=256), size=224, flip=False, min_scale=1.0, bs=64, num_workers=0)
     learn = transfer_learner(dls, 'resnet34', pretrained=False)
     learn.validate(dl=dls.valid.new(n=64))  # warm up: one batch through the model, allocator pools, lazy imports
     before, t = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024, time.time()
-    learn.fine_tune_recipe(1, 1, cbs=RecipeReport(Path(tempfile.mkdtemp())/'report'), mem_budget=budget)
+    learn.fine_tune_recipe(1, freeze_epochs=1, cbs=RecipeReport(Path(tempfile.mkdtemp())/'report'), mem_budget=budget)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024
     print(f'{len(dls.train_ds)+len(dls.valid_ds)} {peak:.0f} {peak-before:.0f} {time.time()-t:.0f}')
 
 if __name__ == '__main__':
     if len(sys.argv) > 1: measure(int(sys.argv[1]), float(sys.argv[2])); sys.exit()
-    print('fine_tune_recipe(frozen_epochs=1, unfrozen_epochs=1), resnet34 at 224 px, n_aug=2, a fresh process each')
+    print('fine_tune_recipe(1, freeze_epochs=1), resnet34 at 224 px, n_aug=2, a fresh process each')
     print(f"{'activations':<14}{'images':>8}{'peak MB':>10}{'growth MB':>11}{'seconds':>9}")
     res = {}
     for name, budget in (('in memory', float('inf')), ('on disk', 0.0)):

@@ -13,7 +13,7 @@ dls = regex_dls(make_digits(n=n), size=64, flip=False, min_scale=1.0, bs=32, num
 learn = transfer_learner(dls)
 t0 = time.time()
 with learn.distrib_ctx(sync_bn=False, cpu=True):  # on GPUs: learn.distrib_ctx()
-    res = learn.fine_tune_recipe(frozen, unfrozen)
+    res = learn.fine_tune_recipe(unfrozen, freeze_epochs=frozen)
 res['seconds'] = time.time() - t0
 out.mkdir(parents=True, exist_ok=True)
 r = rank_distrib()

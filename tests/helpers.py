@@ -1,6 +1,11 @@
-"Test data that the package does not ship: the digits in the folder layouts of `folder_dls`."
+"Test helpers: the digits in the folder layouts of `folder_dls`, and the commands' options as fastcore spells them."
 import shutil
 from pathlib import Path
+import fastcore
+
+def opt(name:str)->str:
+    "The command-line option for the parameter `name`, as the installed fastcore spells it: `--a_b` (1.x), `--a-b` (2.x)"
+    return '--' + (name.replace('_', '-') if int(fastcore.__version__.split('.')[0]) >= 2 else name)
 
 def to_folders(src, dest, split=None)->Path:
     "Copy the digit files of `src` into class folders under `dest`, every fifth into `split[1]` if given"

@@ -3,6 +3,7 @@ import os, re, shutil, subprocess, sys
 from pathlib import Path
 import pandas as pd
 import pytest
+from helpers import opt
 
 BIN = Path(sys.executable).parent
 # Bars from `python bench/spread.py cli_train` (5 seeds x 1, 2 threads, 400 digits at 64 px): accuracy 0.8625-0.9625 and
@@ -18,11 +19,11 @@ def run(cmd, *args, home):
 def trained(tmp_path_factory):
     "400 digits in class folders, and a model trained on them by `tl_train`"
     tmp = tmp_path_factory.mktemp('cli')
-    from tl_recipes.core import make_digits
+    from tl_recipes.demo import make_digits
     from helpers import to_folders
     os.environ['TL_RECIPES_HOME'] = str(tmp/'home')
     src = to_folders(make_digits(n=400), tmp/'digits')
-    p = run('tl_train', src, '--out', tmp/'run', '--size', 64, '--bs', 32, '--frozen_epochs', 6, '--unfrozen_epochs', 0,
+    p = run('tl_train', src, '--out', tmp/'run', '--size', 64, '--bs', 32, opt('freeze_epochs'), 6, opt('epochs'), 0,
             '--flip', 'False', '--device', 'cpu', home=tmp/'home')
     return tmp, src, p
 
@@ -55,8 +56,8 @@ def test_predict(trained):
     assert df.set_index('file').loc[str(tmp/'pred'/'bad.png'), 'error'].startswith('UnidentifiedImageError')
     good = df[df.error == '']
     assert (good.label == 'three').mean() >= BAR_THREE
-    from tl_recipes.export import load_model
-    m = load_model(tmp/'run'/'model')
+    from tl_recipes.export import load_export
+    m = load_export(tmp/'run'/'model')
     assert list(good.label) == [m.predict(f)[0] for f in good.file]  # the command predicts what the model does
     assert '1 of' in p.stdout and 'could not be read' in p.stdout
     one = run('tl_predict', tmp/'run'/'model', good.file.iloc[0], '--device', 'cpu', home=tmp/'home')
@@ -91,8 +92,7 @@ def test_bad_input_is_one_line(tmp_path):
     p = run('tl_train', tmp_path, '--out', tmp_path/'run', home=tmp_path)  # refused before training, nothing deleted
     assert p.returncode == 1 and f"tl_train: error: {tmp_path/'run'/'model'} is not an earlier export (notes.txt in it)" in p.stderr
     assert (tmp_path/'run'/'model'/'notes.txt').read_text() == 'mine'
-    for opt in ('--frozen_epochs', '--frozen-epochs'):  # fastcore 1 spells options with underscores, 2 with dashes: both work
-        p = run('tl_train', tmp_path/'nope', opt, 1, '--num_workers', 0, home=tmp_path)
-        assert p.returncode == 1 and 'is not a folder of images' in p.stderr, p.stderr[-500:]
+    p = run('tl_train', tmp_path/'nope', opt('freeze_epochs'), 1, opt('num_workers'), 0, home=tmp_path)  # as fastcore spells them
+    assert p.returncode == 1 and 'is not a folder of images' in p.stderr, p.stderr[-500:]
     p = run('tl_train', tmp_path, '--size', 'big', home=tmp_path)  # argparse: usage and status 2
     assert p.returncode == 2 and 'invalid int value' in p.stderr

@@ -2,6 +2,7 @@
 import json, os, re, subprocess, sys
 from pathlib import Path
 import pytest
+from helpers import opt
 
 BIN = Path(sys.executable).parent
 
@@ -18,11 +19,11 @@ def final_accuracy(stdout):
     return float(m.group(1))
 
 def test_demo_subset(tmp_path):
-    p = run_demo(tmp_path, '--n', '600', '--size', '48', '--frozen_epochs', '20', '--unfrozen_epochs', '1')
+    p = run_demo(tmp_path, '--n', '600', '--size', '48', opt('freeze_epochs'), '20', opt('epochs'), '1')
     assert p.returncode == 0, p.stderr[-3000:]
     assert final_accuracy(p.stdout) >= 0.85  # 0.90-0.96 over 5 seeds x 1, 2 threads; shuffled labels 0.09 (bench/spread.py demo_subset)
     out = tmp_path/'report'
-    for f in ['lr_find_frozen.png', 'lr_find_unfrozen.png', 'top_losses.png', 'confusion_matrix.png', 'curves_frozen.png',
+    for f in ['lr_find_frozen.png', 'top_losses.png', 'confusion_matrix.png', 'curves_frozen.png',
               'curves_unfrozen.png', 'log_frozen.csv', 'log_unfrozen.csv', 'items.csv', 'per_class.csv',
               'most_confused.png', 'most_confused.csv', 'recipe.json', 'report.html', 'model/model.safetensors', 'model/model.json']:
         assert (out/f).stat().st_size > 0, f
@@ -33,12 +34,13 @@ def test_demo_subset(tmp_path):
     assert set(recipe['metrics']) == {'frozen', 'unfrozen'}
     assert re.search(r"reloaded model: \w+_\d+\.png is '\w+' with probability 0\.\d{4}", p.stdout)
     assert 'frozen stage: valid accuracy' in p.stdout and 'unfrozen stage: valid accuracy' in p.stdout
+    assert re.search(r'unfreezing the last stage: (no better accuracy|accuracy 0\.\d{4} -> )', p.stdout)
     assert '\r' not in p.stdout  # no progress bars in a log
 
 def test_demo_help():
     p = subprocess.run([BIN/'tl_demo', '--help'], capture_output=True, text=True)
     assert p.returncode == 0
-    assert re.search(r'--frozen[_-]epochs', p.stdout) and 'embedded digits' in p.stdout  # fastcore 1: _, fastcore 2: -
+    assert opt('freeze_epochs') in p.stdout and 'on the digits, offline' in p.stdout
 
 def test_demo_bad_argument(tmp_path):
     p = run_demo(tmp_path, '--size', 'big')

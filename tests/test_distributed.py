@@ -8,6 +8,7 @@
 import json, os, re, shutil, signal, socket, subprocess, sys, textwrap, time
 from pathlib import Path
 import pytest, torch
+from helpers import opt
 
 BIN, TESTS = Path(sys.executable).parent, Path(__file__).parent
 
@@ -55,11 +56,11 @@ if watch and log and 'RANK' in os.environ:
 @pytest.fixture(scope='module')
 def digits(tmp_path_factory):
     "500 digits in class folders"
-    from tl_recipes.core import make_digits
+    from tl_recipes.demo import make_digits
     from helpers import to_folders
     return to_folders(make_digits(n=500), tmp_path_factory.mktemp('ddp')/'digits')
 
-TRAIN = ('--size', 48, '--bs', 32, '--frozen_epochs', 4, '--unfrozen_epochs', 1, '--flip', 'False')
+TRAIN = ('--size', 48, '--bs', 32, opt('freeze_epochs'), 4, opt('epochs'), 1, '--flip', 'False')
 
 @pytest.mark.parametrize('unfreeze', ['last', 'all'])  # 'all': the whole body under DDP, on the images' `DistributedDL`
 def test_tl_train_on_two_processes(digits, tmp_path, unfreeze):
@@ -120,7 +121,7 @@ def test_killed_process_ends_the_run(digits, tmp_path):
     "Killing rank 1 mid-training ends the run with a failure within seconds; rank 0 keeps its best checkpoint"
     import psutil
     p = torchrun('--no-python', BIN/'tl_train', digits, '--out', tmp_path/'run', '--size', 48, '--bs', 32,
-                 '--flip', 'False', '--frozen_epochs', 300, '--unfrozen_epochs', 0, popen=True)
+                 '--flip', 'False', opt('freeze_epochs'), 300, opt('epochs'), 0, popen=True)
     try:
         ckpt = tmp_path/'run'/'report'
         deadline = time.time() + 300

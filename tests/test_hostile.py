@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_cli import run, BIN
+from helpers import opt
+FE, E = opt('freeze_epochs'), opt('epochs')
 
 def _start(cmd, *args, home):
     "Start the console script `cmd` with `args` in the background, in the environment `run` gives it; return the process"
@@ -30,10 +32,10 @@ def _one_line_error(p, cmd, *want):
 def model(tmp_path_factory):
     "200 digits in class folders, a model `tl_train` made of them, and a table of predictions it wrote"
     tmp = tmp_path_factory.mktemp('hostile')
-    from tl_recipes.core import make_digits
+    from tl_recipes.demo import make_digits
     from helpers import to_folders
     src = to_folders(make_digits(n=200), tmp/'digits')
-    p = run('tl_train', src, '--out', tmp/'run', '--size', 32, '--bs', 16, '--frozen_epochs', 2, '--unfrozen_epochs', 0,
+    p = run('tl_train', src, '--out', tmp/'run', '--size', 32, '--bs', 16, FE, 2, E, 0,
             '--flip', 'False', '--device', 'cpu', home=tmp/'home')
     assert p.returncode == 0, p.stderr[-2000:]
     p = run('tl_predict', tmp/'run'/'model', src/'three', '--csv', tmp/'good.csv', home=tmp/'home')
@@ -51,7 +53,7 @@ def test_predict_bad_argument_keeps_results(model, args, want):
     assert (tmp/'good.csv').read_bytes() == before
 
 @pytest.mark.parametrize('args, want', [(['--size', 0], 'size=0: pass a whole number of at least 1'),
-                                        (['--bs', 0], 'bs=0: pass'), (['--frozen_epochs', 0], 'frozen_epochs=0: pass'),
+                                        (['--bs', 0], 'bs=0: pass'), ([FE, 0], 'freeze_epochs=0: pass'),
                                         (['--pat', '('], "pat='(' is not a regular expression"),
                                         (['--arch', 'resnet9000'], "arch='resnet9000' is not an architecture here"),
                                         (['--unfreeze', 'top'], "unfreeze='top': use 'all'")])
@@ -66,6 +68,7 @@ def test_train_bad_argument_writes_nothing(model, tmp_path, args, want):
                                                 ('vocab', 'abc', 'vocab = "abc" is not a list'),
                                                 ('arch', 'hf-hub:timm/resnet18.a1_in1k', 'cannot be built here'),
                                                 ('size', None, "has no 'size'")])
+@pytest.mark.own_code
 def test_tampered_model_json(model, tmp_path, field, value, want):
     tmp, src = model
     m = tmp_path/'m'; shutil.copytree(tmp/'run'/'model', m)
@@ -78,29 +81,30 @@ def test_tampered_model_json(model, tmp_path, field, value, want):
     assert time.time() - t < 20  # no network retries (the hf-hub name went to the network for ~23 s)
 
 # 4. two runs into one folder
+@pytest.mark.own_code
 def test_second_run_into_a_live_folder_is_refused(model, tmp_path):
     tmp, src = model
-    first = _start('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--frozen_epochs', 50, '--unfrozen_epochs', 0,
+    first = _start('tl_train', src, '--out', tmp_path/'out', '--size', 32, FE, 50, E, 0,
                    '--device', 'cpu', home=tmp/'home')
     try:
         for _ in range(600):
-            if (tmp_path/'out'/'report'/'.lock').exists() or first.poll() is not None: break
+            if (tmp_path/'out'/'.report.lock').exists() or first.poll() is not None: break
             time.sleep(0.1)
         assert first.poll() is None, first.stderr.read()[-1500:]
         p = run('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--device', 'cpu', home=tmp/'home')
         _one_line_error(p, 'tl_train', 'is in use by another run (process', str(first.pid))
     finally: first.kill(); first.wait()
     # 7. killed runs leave a stale lock, which the next run takes over
-    assert (tmp_path/'out'/'.lock').exists()
-    p = run('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--bs', 16, '--frozen_epochs', 1, '--unfrozen_epochs', 0,
+    assert (tmp_path/'.out.lock').exists()  # beside the folder it locks
+    p = run('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--bs', 16, FE, 1, E, 0,
             '--device', 'cpu', home=tmp/'home')
     assert p.returncode == 0, p.stderr[-1500:]
-    assert not (tmp_path/'out'/'.lock').exists() and not (tmp_path/'out'/'report'/'.lock').exists()
+    assert not (tmp_path/'.out.lock').exists() and not (tmp_path/'out'/'.report.lock').exists()
 
 # 7. Ctrl-C: one line saying where the best weights are, status 130
 def test_ctrl_c_is_one_line(model, tmp_path):
     tmp, src = model
-    p = _start('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--frozen_epochs', 2, '--unfrozen_epochs', 300,
+    p = _start('tl_train', src, '--out', tmp_path/'out', '--size', 32, FE, 2, E, 300, '--patience', 0,
                '--device', 'cpu', home=tmp/'home')
     logged = lambda: [len(f.read_text().splitlines()) for f in (tmp_path/'out').glob('.report.tmp-*/log_unfrozen.csv')]
     for _ in range(1200):  # the recipe writes into a new folder beside `out/report` until it ends
@@ -125,14 +129,16 @@ def _tmpfs(folder, opts):
     try: yield folder
     finally: subprocess.run(['umount', folder])
 
+@pytest.mark.own_code
 def test_full_disk_is_one_line(model, tmp_path):
     tmp, src = model
     with _tmpfs(tmp_path/'small', 'size=1m') as small:
-        p = run('tl_train', src, '--out', small/'out', '--size', 32, '--bs', 16, '--frozen_epochs', 1, '--unfrozen_epochs', 0,
+        p = run('tl_train', src, '--out', small/'out', '--size', 32, '--bs', 16, FE, 1, E, 0,
                 '--device', 'cpu', home=tmp/'home')
     _one_line_error(p, 'tl_train', 'no space left on the device')
 
 # 9. odd names and labels
+@pytest.mark.own_code
 def test_a_name_not_in_utf8_costs_no_row(model, tmp_path):
     tmp, src = model
     files = sorted((src/'three').iterdir())[:3]
@@ -144,6 +150,7 @@ def test_a_name_not_in_utf8_costs_no_row(model, tmp_path):
     assert len(df) == 4 and (df.error == '').all()
     assert all(json.loads(t) for t in df.top_k)  # top_k is JSON: labels with any characters round-trip
 
+@pytest.mark.own_code
 def test_csv_file_with_two_labels_is_an_error(model, tmp_path):
     tmp, src = model
     rows = [(f'three/{f.name}', 'three') for f in sorted((src/'three').iterdir())]
@@ -153,10 +160,11 @@ def test_csv_file_with_two_labels_is_an_error(model, tmp_path):
     finally: (src/'labels.csv').unlink()
     _one_line_error(p, 'tl_train', '1 files are listed with different labels', rows[0][0])
 
+@pytest.mark.own_code
 def test_read_only_folder_is_one_line(model, tmp_path):
     tmp, src = model
     with _tmpfs(tmp_path/'ro', 'size=1m,ro') as ro:
-        p = run('tl_train', src, '--out', ro/'out', '--size', 32, '--frozen_epochs', 1, '--unfrozen_epochs', 0, home=tmp/'home')
+        p = run('tl_train', src, '--out', ro/'out', '--size', 32, FE, 1, E, 0, home=tmp/'home')
     _one_line_error(p, 'tl_train', 'read-only file system', str(tmp_path/'ro'/'out'))
 
 # 6. an export killed at any moment leaves the earlier model, and the next export removes what it left
@@ -168,6 +176,7 @@ print('ready', flush=True)
 while True: export_model(learn, sys.argv[2])
 '''
 
+@pytest.mark.own_code
 @pytest.mark.parametrize('delay', [0.05, 0.2, 0.5])
 def test_killed_export_leaves_a_model(model, tmp_path, delay):
     tmp, src = model
@@ -177,7 +186,7 @@ def test_killed_export_leaves_a_model(model, tmp_path, delay):
                          env=dict(os.environ, TL_RECIPES_HOME=str(tmp/'home')))
     assert p.stdout.readline().strip() == 'ready'
     time.sleep(delay); p.kill(); p.wait()
-    from tl_recipes.export import load_model
+    from tl_recipes.export import load_export as load_model
     from tl_recipes.core import _clean_debris
     _clean_debris(dest)  # what the next export does first
     assert [f.name for f in tmp_path.iterdir()] == ['model']  # no debris left beside it

@@ -18,11 +18,13 @@ def test_import_all():
     ns = {}
     exec('from tl_recipes.all import *', ns)
     for n in ['regex_dls', 'folder_dls', 'transfer_learner', 'ActivationCache', 'interp_report',
-              'export_model', 'load_model', 'make_digits', 'efficientnet_lite0', 'vision_learner']:
+              'export_model', 'load_export', 'make_digits', 'efficientnet_lite0', 'vision_learner']:
         assert n in ns, n
     assert callable(ns['Learner'].fine_tune_recipe)  # a method, as fastai's `fine_tune`
-    import tl_recipes.export
-    assert ns['load_model'] is tl_recipes.export.load_model  # not fastai's load_model(file, model, opt)
+    import fastai.learner, fastai.vision.all, tl_recipes.all
+    assert ns['load_model'] is fastai.learner.load_model  # fastai's load_model(file, model, opt): nothing shadowed
+    ours = set(ns) - set(dir(fastai.vision.all)) - {'__builtins__'}
+    assert ours == set(tl_recipes.all.OURS) and len(ours) <= 30, sorted(ours)  # the small face, no plumbing
 
 def test_settings():
     cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
@@ -68,12 +70,32 @@ def test_requirements_accept_todays_fastai():
     reqs = cfg['DEFAULT']['requirements'].split()
     assert {'fastai>=2.8.7,<2.9', 'fastcore>=1.14,<3', 'plum-dispatch<2.10'} <= set(reqs)
 
-def test_tutorials_end_without_nbdev(monkeypatch):
-    "The last cell of each tutorial does nothing where nbdev is missing (Colab), instead of raising"
-    monkeypatch.setitem(sys.modules, 'nbdev', None)  # `import nbdev` raises ImportError
+def test_tutorials_need_no_nbdev():
+    "Tutorials export nothing: no `default_exp`, no `nbdev_export()` cell, which fails where nbdev is missing (Colab)"
     nbs = sorted((ROOT/'nbs').glob('1[0-9]_*.ipynb'))
     assert len(nbs) == 7
     for nb in nbs:
-        last = ''.join(json.loads(nb.read_text())['cells'][-1]['source'])
-        assert 'nbdev_export()' in last, nb.name
-        exec(last, {})
+        src = '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'])
+        assert 'default_exp' not in src and 'nbdev_export' not in src and 'import nbdev' not in src, nb.name
+
+def test_tutorials_show_their_outputs():
+    "Tutorials are committed with the outputs of a run (figures, tables, training logs), for a reader on GitHub or Colab"
+    for nb in sorted((ROOT/'nbs').glob('1[0-9]_*.ipynb')):
+        cells = [c for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'code']
+        shown = [c for c in cells if c.get('outputs')]
+        assert len(shown) >= len(cells)//2, f'{nb.name}: {len(shown)} of {len(cells)} code cells show an output'
+        assert any(o.get('data', {}).get('image/png') for c in shown for o in c['outputs']) or '16_' in nb.name, nb.name
+
+def test_library_notebooks_show_their_examples():
+    "The library's notebooks keep the outputs of their main examples: the batch, the parameter table, the plots"
+    shows = lambda o, want: want in o.get('data', {}) or want in ''.join(o.get('data', {}).get('text/html', ''))
+    for name, want in {'02_data': 'image/png', '03_learner': 'text/html', '05_train': 'image/png',
+                       '06_interpret': 'data:image/png'}.items():  # the report: one HTML page, its figures embedded
+        cells = json.loads((ROOT/'nbs'/f'{name}.ipynb').read_text())['cells']
+        assert any(shows(o, want) for c in cells for o in c.get('outputs', [])), f'{name}: no {want} output'
+
+def test_readme_is_the_index_without_hidden_cells():
+    "README.md is nbs/index.ipynb as a reader sees it: no `#| hide` cell, no directive line, the six lines and the test command"
+    readme = (ROOT/'README.md').read_text()
+    assert '#|' not in readme and 'from fastcore.test import' not in readme
+    assert 'make test' in readme and 'learn.fine_tune_recipe(' in readme and 'load_export(' in readme

@@ -136,7 +136,7 @@ _BIG = 4096*4096  # pixels above which an image counts as very large
 
 def _check_files(files:L, r:AuditReport, decode:bool)->L:
     "The readable images among `files`, recording the others, the modes converted and the large ones in `r`"
-    res = map_chunks(partial(_file_check, decode=decode), files)
+    res = parallel(partial(_file_check, decode=decode), files, threadpool=True, n_workers=min(4, defaults.cpus))
     bad = groupby([(f, o['problem']) for f, o in zip(files, res) if o['problem']], itemgetter(1), itemgetter(0))
     for p, fs in bad.items():
         if p == 'missing':

@@ -12,7 +12,8 @@ from .core import *
 from .audit import *
 
 # %% auto #0
-__all__ = ['TUTORIAL_DATA', 'regex_dls', 'folder_dls', 'df_dls', 'csv_dls', 'tutorial_data', 'make_standin', 'tutorial_setup']
+__all__ = ['TUTORIAL_DATA', 'regex_dls', 'folder_dls', 'df_dls', 'csv_dls', 'tutorial_data', 'make_standin', 'tutorial_setup',
+           'image_dls']
 
 # %% ../nbs/02_data.ipynb #48f77552
 def _presize(size, presize, flip, min_scale, valid_scale=1., batch_tfms=None):
@@ -239,3 +240,32 @@ def tutorial_setup(name:str, # the tutorial's dataset, a key of `TUTORIAL_DATA`
                   f"at {standin_size} px")
     # worker processes cost more than they save on small images
     return AttrDict(path=make_standin(name), arch='efficientnet_lite0', size=standin_size, standin=True, num_workers=0)
+
+# %% ../nbs/02_data.ipynb #a309cc40
+def _num(c):
+    "The column `c` as a position if it is written as digits, else as it is (a name)"
+    return int(c) if isinstance(c, str) and c.isdigit() else c
+
+# %% ../nbs/02_data.ipynb #d05615db
+def image_dls(path:Path|str, # folder of images
+              pat:str=None, # regex on file names whose first group is the label
+              train:str=None, # name of the training folder (with `valid`)
+              valid:str=None, # name of the validation folder (with `train`)
+              csv:str=None, # CSV file of file names and labels, in `path`
+              valid_col:str=None, # CSV column that is true for validation rows
+              fn_col:str='0', # CSV column of file names (name or position)
+              label_col:str='1', # CSV column of labels (name or position)
+              folder:str=None, # subfolder of `path` that holds the CSV's images
+              suff:str='', # suffix added to the CSV's file names
+              **kwargs # passed to the loader, e.g. `size`, `bs`
+             )->DataLoaders:
+    "The `DataLoaders` of `path` in the layout the options name: a `csv`, `train`/`valid`, a regex `pat`, class folders"
+    path = Path(path)
+    if csv:
+        return csv_dls(path, csv, fn_col=_num(fn_col), label_col=_num(label_col), valid_col=_num(valid_col),
+                       folder=folder, suff=suff, **kwargs)
+    if train or valid: return folder_dls(path, train, valid, **kwargs)
+    if pat: return regex_dls(path, pat, **kwargs)
+    if not path.is_dir(): raise FileNotFoundError(f"{path} is not a folder of images: check the path")
+    if any(is_image_file(f) for f in path.iterdir()): return regex_dls(path, **kwargs)  # images at the top: names
+    return folder_dls(path, **kwargs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, os, shutil, tempfile
 import torchvision.transforms as T
 from safetensors import SafetensorError
-from safetensors.torch import save_file, load_file
+from safetensors.torch import save_file, load_file, save as safetensors_bytes
 from fastai.vision.all import *
 import fastai, timm, tl_recipes
 from .learner import *
@@ -16,7 +16,7 @@ from .audit import open_rgb
 from .core import *
 
 # %% auto #0
-__all__ = ['check_replaceable', 'export_model', 'TransferModel', 'as_device', 'load_model', 'predict_folder']
+__all__ = ['check_replaceable', 'export_model', 'TransferModel', 'as_device', 'load_export', 'predict_folder']
 
 # %% ../nbs/07_export.ipynb #af26d50b
 def _sizes(dls)->tuple:
@@ -49,21 +49,21 @@ def check_replaceable(path:Path):
 
 # %% ../nbs/07_export.ipynb #72113051
 def _export_arch(learn:Learner)->str:
-    "The name `load_model` rebuilds `learn`'s model from: the `arch` that fastai's `vision_learner` keeps"
+    "The name `load_export` rebuilds `learn`'s model from: the `arch` that fastai's `vision_learner` keeps"
     a = getattr(learn, 'arch', None)
     if isinstance(a, str): return a
     if a is not None and ARCHS.get(getattr(a, '__name__', None)) is a: return a.__name__
-    raise ValueError(f"cannot export a model of architecture {getattr(a, '__name__', a)!r}: `load_model` rebuilds "
+    raise ValueError(f"cannot export a model of architecture {getattr(a, '__name__', a)!r}: `load_export` rebuilds "
                      f"{', '.join(ARCHS)} and timm names; use `learn.export()` for others")
 
 # %% ../nbs/07_export.ipynb #86222fc7
 def _export_head(learn:Learner, arch:str)->str:
-    "Which of the heads `load_model` rebuilds on `arch` has exactly the tensors of `learn.model`"
+    "Which of the heads `load_export` rebuilds on `arch` has exactly the tensors of `learn.model`"
     shapes = lambda m: {k: v.shape for k, v in m.state_dict().items()}
     for h in HEADS:
         with torch.device('meta'): m = create_transfer_model(arch, learn.dls.c, pretrained=False, head=h)
         if shapes(m) == shapes(learn.model): return h
-    raise ValueError(f"cannot export this model: it is not `{arch}` with one of the heads {HEADS} that `load_model` "
+    raise ValueError(f"cannot export this model: it is not `{arch}` with one of the heads {HEADS} that `load_export` "
                      "rebuilds; use `learn.export()` for others")
 
 # %% ../nbs/07_export.ipynb #722ac242
@@ -80,9 +80,10 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
                 stats=_stats(learn.dls),
                 versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
     with staged_folder(path, keep=False, check=check_replaceable) as tmp:
-        save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()},
-                  tmp/'model.safetensors')
-        os.chmod(tmp/'model.safetensors', 0o666 & ~get_umask())  # safetensors writes it 0600
+        # as bytes, written by Python with the umask's permissions (safetensors' own file is 0600; its write errors
+        # are not `OSError`s)
+        (tmp/'model.safetensors').write_bytes(safetensors_bytes({k: v.detach().cpu().contiguous()
+                                                                 for k, v in learn.model.state_dict().items()}))
         (tmp/'model.json').write_text(json.dumps(meta, indent=2))
         if pickle: learn.export(tmp/'learner.pkl')
     return path
@@ -105,7 +106,7 @@ def _crop_resize(im:Image.Image, size:int)->Image.Image:
 
 # %% ../nbs/07_export.ipynb #9697f03a
 class TransferModel:
-    "A model rebuilt by `load_model`: `predict` takes a path, a PIL image or an array"
+    "A model rebuilt by `load_export`: `predict` takes a path, a PIL image or an array"
     def __init__(self, model:nn.Module, vocab:list, presize:int, size:int, stats:list|None, valid_scale:float=1.):
         self.model = model.eval().to(memory_format=torch.channels_last)  # 1.3-2x faster on CPU (bench/predict.py)
         store_attr('vocab,presize,size,stats,valid_scale')
@@ -121,7 +122,7 @@ class TransferModel:
 
     def batch_probs(self, xb:Tensor)->Tensor:
         "Class probabilities (on the CPU) of a batch `xb` of items through `item_tfm`, computed on the model's device"
-        xb = xb.to(one_param(self.model).device)  # where `load_model` put it, or where a `learner`'s fit left it
+        xb = xb.to(one_param(self.model).device)  # where `load_export` put it, or where a `learner`'s fit left it
         with torch.inference_mode():
             return self.model(self.batch_tfm(xb).contiguous(memory_format=torch.channels_last)).softmax(1).cpu()
 
@@ -169,7 +170,7 @@ _META = dict(arch=(lambda v: isinstance(v, str), 'a name'),
              head=(lambda v: v in ('fastai', 'dense', 'linear'), "'fastai', 'dense' or 'linear'"))
 
 def _check_meta(meta:dict, fname:Path)->dict:
-    "`meta`, read from `fname`, after checking the type and range of every field that `load_model` uses"
+    "`meta`, read from `fname`, after checking the type and range of every field that `load_export` uses"
     meta = {'valid_scale': 1., 'head': 'fastai', **meta} if isinstance(meta, dict) else {}
     for k, (ok, want) in _META.items():
         if k not in meta: raise ValueError(f"{fname} has no {k!r}: export the model again")
@@ -178,7 +179,7 @@ def _check_meta(meta:dict, fname:Path)->dict:
     return meta
 
 # %% ../nbs/07_export.ipynb #5540107b
-def load_model(path:Path|str, # folder written by `export_model`
+def load_export(path:Path|str, # folder written by `export_model`
                device=None, # where to predict, e.g. 'cpu' or 'cuda'; default: fastai's `default_device()`, a GPU if any
               )->TransferModel:
     "Rebuild the model exported to `path` on `device`, with no pickle: architecture from JSON, weights from safetensors"
@@ -229,7 +230,7 @@ def _rows(model:TransferModel, files:list, items:list, k:int)->list:
     return rows
 
 # %% ../nbs/07_export.ipynb #4f8b988c
-def predict_folder(model:TransferModel, # from `load_model`
+def predict_folder(model:TransferModel, # from `load_export`
                    folder:Path|str, # a folder of images (searched recursively), or one image file
                    csv:Path|str|None=None, # where to write the table; default: write nothing
                    bs:int=64, # images per batch
@@ -247,7 +248,7 @@ def predict_folder(model:TransferModel, # from `load_model`
                          f"images, or one image")
     batches = list(chunked(files, bs))
     rows = [r for b in (progress_bar(batches) if progress else batches)
-            for r in _rows(model, b, map_chunks(partial(_load_item, model), b), k)]
+            for r in _rows(model, b, parallel(partial(_load_item, model), b, threadpool=True, n_workers=min(4, defaults.cpus)), k)]
     df = pd.DataFrame(rows, columns=['file', 'label', 'probability', 'top_k', 'error'])
     if csv:
         # a name not in UTF-8: escaped

@@ -12,7 +12,7 @@ from fastai.vision.all import *
 from .core import *
 
 # %% auto #0
-__all__ = ['REPORT_FILES', 'interp_report']
+__all__ = ['REPORT_FILES', 'write_report', 'interp_report']
 
 # %% ../nbs/06_interpret.ipynb #6ce682b4
 REPORT_FILES = ('top_losses.png', 'confusion_matrix.png', 'most_confused.png', 'most_confused.csv', 'per_class.csv',
@@ -71,7 +71,12 @@ class _TrimMemory(Callback):
     def after_batch(self): trim_memory()
 
 # %% ../nbs/06_interpret.ipynb #8e9ca5b0
-def _write_report(learn, out, k, min_val, title)->tuple:
+def write_report(learn:Learner, # a trained learner
+                 out:Path, # an existing folder to write the files into
+                 k:int=9, # how many top losses to show
+                 min_val:int=1, # smallest count of a confused pair to list
+                 title:str='Interpretation', # title of the HTML page
+                )->dict:
     "Write the files of `interp_report` into `out`; return the tables, confusion matrix, accuracy and HTML page"
     dl, vocab = learn.dls.valid, learn.dls.vocab
     probs, targs, losses = learn.get_preds(dl=dl, with_loss=True, cbs=_TrimMemory())  # no inputs kept (fastai#3141)
@@ -94,7 +99,7 @@ def _write_report(learn, out, k, min_val, title)->tuple:
     acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png' and f.stem != 'most_confused']
     page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables)
     (out/'report.html').write_text(page)
-    return tables, cm, acc, page
+    return dict(tables, confusion=cm, accuracy=acc, page=page)
 
 # %% ../nbs/06_interpret.ipynb #7aa0cd9f
 def interp_report(learn:Learner, # a trained learner
@@ -107,8 +112,8 @@ def interp_report(learn:Learner, # a trained learner
     out = Path(out)
     with folder_lock(out), staged_folder(out) as tmp:  # the old report, or the whole new one
         for n in REPORT_FILES: (tmp/n).unlink(missing_ok=True)  # links to the old report's files: write new ones
-        tables, cm, acc, page = _write_report(learn, tmp, k, min_val, title)
+        r = write_report(learn, tmp, k, min_val, title)
     if in_ipython():  # Jupyter, and the shell nbdev_test and the docs build run notebooks in
         from IPython.display import HTML, display
-        display(HTML(page))
-    return dict(tables, confusion=cm, accuracy=acc, files=[out/n for n in REPORT_FILES])
+        display(HTML(r['page']))
+    return {**r, 'files': [out/n for n in REPORT_FILES]}

@@ -137,30 +137,16 @@ class BodyBnFreeze(Callback):
         for m in getattr(self.learn.model, 'module', self.learn.model)[0].modules():  # inside DDP too
             if isinstance(m, bn_types): m.eval()
 
-# %% ../nbs/03_learner.ipynb #ed147622
-def _read_weights(fname:Path)->dict:
-    "The tensors in the weights file `fname` (torch or safetensors), unwrapping a `state_dict` entry"
-    fname = Path(fname).expanduser()
-    if not fname.exists():
-        raise FileNotFoundError(f"{fname} does not exist: pass the path of a weights file as `weights`")
-    if fname.suffix == '.safetensors':
-        from safetensors.torch import load_file
-        return load_file(fname)
-    sd = torch.load(fname, map_location='cpu', weights_only=True)
-    return sd.get('state_dict', sd.get('model', sd))
-
 # %% ../nbs/03_learner.ipynb #837ffe23
 def _load_body(body:nn.Module, fname:Path|str):
-    "Load the weights file `fname` into `body` by position, checking every shape"
-    dst, src = body.state_dict(), list(_read_weights(fname).items())
-    if len(src) < len(dst):
-        raise ValueError(f"{fname} holds {len(src)} tensors, the body needs {len(dst)}: is it this "
-                         f"architecture's file?")
-    for (k, v), (k2, w) in zip(dst.items(), src):
-        if v.shape != w.shape:
-            raise ValueError(f"{fname} does not fit this body: its {k2!r} is {tuple(w.shape)}, the body's {k!r} is "
-                             f"{tuple(v.shape)}; is it this architecture's file?")
-    body.load_state_dict({k: w for k, (_, w) in zip(dst, src)})
+    "Load the weights file `fname` into `body` with timm's `load_state_dict`, its tensors matched by position and size"
+    fname = Path(fname).expanduser()
+    if not fname.is_file(): raise FileNotFoundError(f"{fname} does not exist: pass the path of a weights file as `weights`")
+    sd = timm.models.load_state_dict(str(fname))
+    if len(sd) < len(body.state_dict()):
+        raise ValueError(f"{fname} holds {len(sd)} tensors, the body needs {len(body.state_dict())}: is it this architecture's file?")
+    try: body.load_state_dict(timm.models.remap_state_dict(sd, body, allow_reshape=False))
+    except AssertionError as e: raise ValueError(f"{fname} does not fit this body ({e}); is it this architecture's file?") from None
 
 # %% ../nbs/03_learner.ipynb #45046325
 def transfer_learner(dls:DataLoaders, # from `regex_dls`, `folder_dls` or fastai
