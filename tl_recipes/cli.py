@@ -8,7 +8,7 @@ __all__ = ['tl_demo', 'tl_train', 'tl_predict', 'tl_report']
 # %% ../nbs/08_cli.ipynb #78498277
 # No `from __future__ import annotations` here: fastcore passes the annotations of the parameters that `delegates`
 # copies to argparse unevaluated, and argparse cannot call the string 'str'.
-import errno, sys, time
+import errno, inspect, sys, time
 from contextlib import contextmanager, nullcontext
 from fastcore.script import call_parse, bool_arg
 from fastai.vision.all import *
@@ -54,8 +54,17 @@ def _run(name:str, f:callable, **kwargs):
         print(f"{name}: error: {msg}", file=sys.stderr)
         sys.exit(1)
 
+# %% ../nbs/08_cli.ipynb #7a1c9e21
+def _typed(f):
+    "`f` with the annotations of its signature evaluated: `delegates` copies them as strings, fastcore 2 calls them"
+    ev, sig = (lambda a: eval(a, f.__globals__) if isinstance(a, str) else a), inspect.signature(f)
+    f.__signature__ = sig.replace(parameters=[p.replace(annotation=ev(p.annotation)) for p in sig.parameters.values()])
+    f.__annotations__ = {k: ev(v) for k, v in f.__annotations__.items()}
+    return f
+
 # %% ../nbs/08_cli.ipynb #f70534d7
 @call_parse
+@_typed
 @delegates(digits_demo)
 def tl_demo(**kwargs):
     "Run the transfer-learning recipe on the digits, offline, and write the report and the model to `out`"
@@ -86,6 +95,7 @@ def _train(path, out, arch, size, presize, bs, pretrained, flip, seed, device, n
 _LAYOUT = 'pat train valid csv valid_col fn_col label_col folder suff'.split()
 
 @call_parse
+@_typed
 @delegates(Learner.fine_tune_recipe, but=['base_lr', 'model_dir', 'cbs', 'div', 'div_final', 'pct_start', 'wd', 'moms'])
 def tl_train(path:str, # folder of images, in any layout of `image_dls`
              out:str='tl_model', # folder for the report (`out/report`) and the exported model (`out/model`)
@@ -142,6 +152,7 @@ def _report(model, path, out, bs, seed, device, **layout):
 
 # %% ../nbs/08_cli.ipynb #a2b58372
 @call_parse
+@_typed
 @delegates(image_dls)
 def tl_report(model:str, # folder written by `export_model` or `tl_train`
               path:str, # folder of images, in the layout used for training
