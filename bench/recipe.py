@@ -8,7 +8,7 @@ training's), four runs:
 - fastai's `fine_tune(3)`;
 - `learn.fine_tune_recipe()`: the whole recipe, every default (10 frozen epochs, then up to 3 on the body's last stage).
 Three kinds of data the package makes offline: the digits (1,797), 800 photo patches (8 classes), 2,000 glyphs (10 letters
-in matplotlib's fonts: no ImageNet class looks like them). `--n` keeps the first n images of each, `--extra` adds labelled
+in matplotlib's fonts: no ImageNet class looks like them). `--n` keeps n images of each, spread evenly over the sorted names, `--extra` adds labelled
 rows with non-default settings on the first seed (loaders without workers; `unfreeze='all'`).
 Prints each run, then per kind of data the ratios' min / median / max over the seeds, and what the unfrozen stage gained
 and cost within each recipe; writes bench/recipe.json.
@@ -24,12 +24,13 @@ ap.add_argument('--table', help='reprint the summary of a saved bench/recipe.jso
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # plain lines, no bars
 
 def subset(path, n):
-    "The first `n` files of `path`, sorted, copied into a folder of their own"
+    "`n` files of `path` spread evenly over its sorted names (so every class is there), copied into a folder of their own"
     if not n: return path
-    dest = tl_home(f'bench_{path.name}_{n}')
+    dest = tl_home(f'bench_{path.name}_every_{n}')
     if not dest.exists():
         tmp = dest.with_name(dest.name + '.tmp'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-        for f in sorted(path.iterdir())[:n]: shutil.copy(f, tmp/f.name)
+        fs = sorted(path.iterdir())
+        for i in range(min(n, len(fs))): shutil.copy(fs[i*len(fs)//n], tmp/fs[i*len(fs)//n].name)
         tmp.rename(dest)
     return dest
 
