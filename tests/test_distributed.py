@@ -71,7 +71,7 @@ def test_tl_train_on_two_processes(digits, tmp_path, unfreeze):
     p = torchrun('--no-python', BIN/'tl_train', digits, '--out', tmp_path/'run', *TRAIN, '--unfreeze', unfreeze, env=env)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     assert p.stdout.count('final valid accuracy') == 1 and '2 processes' in p.stdout
-    assert p.stdout.count('Better model found at epoch 0') <= 2  # rank 0's, once per stage: rank 1 prints nothing
+    assert p.stdout.count('unfreezing the') == 1  # rank 0's line of what unfreezing gained: rank 1 prints nothing
     acc = float(re.search(r'final valid accuracy (\d\.\d{4})', p.stdout).group(1))
     assert acc >= 0.8  # seeds 42, 1, 2: 'last' 0.90, 0.89, 0.94 (bench/distributed.md); 'all' 0.90, 0.88, 0.94
     assert sorted(f.name for f in tmp_path.iterdir()) == ['log', 'run', 'site']  # no folder left beside `run`
