@@ -8,7 +8,7 @@ timed = s=$$(date +%s); $(2); rc=$$?; echo "time: $(1) $$(( $$(date +%s) - s )) 
 
 LATEST := .venv-latest
 
-.PHONY: demo test test-latest test-slow nbtest pytest docs-test docs readme outputs sync-check lock clean
+.PHONY: demo test test-latest latest-env latest-tests test-slow nbtest pytest docs-test docs readme outputs sync-check lock clean
 
 $(STAMP): constraints.txt settings.ini setup.py
 	@$(call timed,environment,test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
@@ -35,11 +35,15 @@ docs-test: $(STAMP)
 
 # The users' world: a second environment with the newest releases that settings.ini admits (fastai 2.8.12 on fastcore 2
 # today), built afresh each time, no lock. pytest (less the lock test and the docs build, which needs nbdev 2), then the
-# tutorials executed with nbclient, as Jupyter or Colab would run them.
-test-latest:
+# tutorials executed with nbclient, as Jupyter or Colab would run them. `latest-env` builds it, `latest-tests` runs them.
+test-latest: latest-env latest-tests
+
+latest-env:
 	@$(call timed,latest environment,test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST); \
 	  $(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e . pytest nbclient ipykernel && \
 	  $(LATEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(fastai|fastcore|fasttransform|plum-dispatch|timm|torch|torchvision) ')
+
+latest-tests:
 	@$(call timed,latest pytest,TL_STACK=latest MPLBACKEND=Agg $(LATEST)/bin/pytest -q tests --ignore tests/test_docs.py)
 	@$(call timed,latest tutorials,MPLBACKEND=Agg $(LATEST)/bin/python tools/run_notebooks.py nbs/1[0-9]_*.ipynb)
 

@@ -1,4 +1,5 @@
 import os, pytest
+from helpers import run, to_folders, opt
 
 def pytest_collection_modifyitems(config, items):
     "Skip tests marked `slow` unless RUN_SLOW=1, as `tst_flags = slow` does for the notebooks; on the newest stack, those marked `own_code`"
@@ -13,3 +14,14 @@ def pytest_configure(config):
     config.addinivalue_line('markers', 'slow: long-running, skipped unless RUN_SLOW=1')
     config.addinivalue_line('markers', "own_code: only the package's own code and the standard library (files, locks, JSON), "
                             "not fastai or fastcore: run on the locked stack, skipped on the newest")
+
+@pytest.fixture(scope='session')
+def trained(tmp_path_factory):
+    "400 digits in class folders, and a model trained on them by `tl_train` in a fresh process: once, for every test"
+    tmp = tmp_path_factory.mktemp('trained')
+    from tl_recipes.demo import make_digits
+    os.environ['TL_RECIPES_HOME'] = str(tmp/'home')
+    src = to_folders(make_digits(n=400), tmp/'digits')
+    p = run('tl_train', src, '--out', tmp/'run', '--size', 64, '--bs', 32, opt('freeze_epochs'), 6, opt('epochs'), 0,
+            '--flip', 'False', '--device', 'cpu', home=tmp/'home')
+    return tmp, src, p

@@ -1,31 +1,15 @@
-"The commands as a user runs them: `tl_train`, `tl_predict` and `tl_report` in fresh processes, offline."
+"The commands as a user runs them, offline: `tl_train`, `tl_predict` and `tl_report`, each at least once in a fresh process."
 import os, re, shutil, subprocess, sys
 from pathlib import Path
 import pandas as pd
 import pytest
-from helpers import opt
+from helpers import opt, run, call
 
-BIN = Path(sys.executable).parent
-# Bars from `python bench/spread.py cli_train` (5 seeds x 1, 2 threads, 400 digits at 64 px): accuracy 0.8625-0.9625 and
-# share of threes predicted as such 0.76-1.0; with shuffled labels 0.15 and 0.35.
+# spread: bench/spread.md, cli_train (accuracy, and the share of threes predicted as such)
 BAR_ACC, BAR_THREE = 0.8, 0.6
 
-def run(cmd, *args, home):
-    "Run the console script `cmd` with `args`; return the completed process"
-    env = dict(os.environ, TL_RECIPES_HOME=str(home), MPLBACKEND='Agg')
-    return subprocess.run([BIN/cmd, *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
-
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    "400 digits in class folders, and a model trained on them by `tl_train`"
-    tmp = tmp_path_factory.mktemp('cli')
-    from tl_recipes.demo import make_digits
-    from helpers import to_folders
-    os.environ['TL_RECIPES_HOME'] = str(tmp/'home')
-    src = to_folders(make_digits(n=400), tmp/'digits')
-    p = run('tl_train', src, '--out', tmp/'run', '--size', 64, '--bs', 32, opt('freeze_epochs'), 6, opt('epochs'), 0,
-            '--flip', 'False', '--device', 'cpu', home=tmp/'home')
-    return tmp, src, p
+# `trained` (conftest.py): the model `tl_train` made in a fresh process, shared with test_hostile.py. Each command runs
+# once in a fresh process (`run`); the other cases run its script in this one (`call`), which is the same code.
 
 def test_train(trained):
     tmp, src, p = trained
@@ -60,7 +44,7 @@ def test_predict(trained):
     m = load_export(tmp/'run'/'model')
     assert list(good.label) == [m.predict(f)[0] for f in good.file]  # the command predicts what the model does
     assert '1 of' in p.stdout and 'could not be read' in p.stdout
-    one = run('tl_predict', tmp/'run'/'model', good.file.iloc[0], '--device', 'cpu', home=tmp/'home')
+    one = call('tl_predict', tmp/'run'/'model', good.file.iloc[0], '--device', 'cpu', home=tmp/'home')
     assert one.returncode == 0 and good.label.iloc[0] in one.stdout
 
 def test_report(trained):
@@ -74,25 +58,25 @@ def test_report(trained):
 
 @pytest.mark.parametrize('cmd', ['tl_train', 'tl_predict', 'tl_report', 'tl_demo'])
 def test_help(cmd, tmp_path):
-    p = run(cmd, '--help', home=tmp_path)
+    p = (run if cmd == 'tl_train' else call)(cmd, '--help', home=tmp_path)
     assert p.returncode == 0 and 'usage:' in p.stdout and '--' in p.stdout
     if cmd != 'tl_demo': assert '--device' in p.stdout
 
 def test_bad_input_is_one_line(tmp_path):
-    p = run('tl_train', tmp_path/'nope', home=tmp_path)
+    p = run('tl_train', tmp_path/'nope', home=tmp_path)  # a fresh process: torch's warnings, then one line
     assert p.returncode == 1
     errors = [l for l in p.stderr.splitlines() if 'error' in l.lower()]  # torch's import warnings may come first
     assert errors == [f'tl_train: error: {tmp_path/"nope"} is not a folder of images: check the path']
-    p = run('tl_predict', tmp_path/'no_model', tmp_path, home=tmp_path)
+    p = call('tl_predict', tmp_path/'no_model', tmp_path, home=tmp_path)
     assert p.returncode == 1 and p.stderr.strip().splitlines()[-1].startswith('tl_predict: error: ')
     assert 'model.json is missing' in p.stderr
-    p = run('tl_train', tmp_path, '--device', 'gpu', home=tmp_path)
+    p = call('tl_train', tmp_path, '--device', 'gpu', home=tmp_path)
     assert p.returncode == 1 and "tl_train: error: device='gpu' is not a device" in p.stderr
     (tmp_path/'run'/'model').mkdir(parents=True); (tmp_path/'run'/'model'/'notes.txt').write_text('mine')
-    p = run('tl_train', tmp_path, '--out', tmp_path/'run', home=tmp_path)  # refused before training, nothing deleted
+    p = call('tl_train', tmp_path, '--out', tmp_path/'run', home=tmp_path)  # refused before training, nothing deleted
     assert p.returncode == 1 and f"tl_train: error: {tmp_path/'run'/'model'} is not an earlier export (notes.txt in it)" in p.stderr
     assert (tmp_path/'run'/'model'/'notes.txt').read_text() == 'mine'
-    p = run('tl_train', tmp_path/'nope', opt('freeze_epochs'), 1, opt('num_workers'), 0, home=tmp_path)  # as fastcore spells them
+    p = call('tl_train', tmp_path/'nope', opt('freeze_epochs'), 1, opt('num_workers'), 0, home=tmp_path)  # as fastcore spells them
     assert p.returncode == 1 and 'is not a folder of images' in p.stderr, p.stderr[-500:]
-    p = run('tl_train', tmp_path, '--size', 'big', home=tmp_path)  # argparse: usage and status 2
+    p = call('tl_train', tmp_path, '--size', 'big', home=tmp_path)  # argparse: usage and status 2
     assert p.returncode == 2 and 'invalid int value' in p.stderr

@@ -1,25 +1,16 @@
 """A careless or hostile user (issue 16): bad arguments, tampered exports, two runs at once, kills, a full disk, odd names.
 
-Each test is one case of the checklist; `bench/hostile.py` runs them all and prints how many hold. A small model (200 digits
-at 32 px, frozen stage only) is trained once by `tl_train` for the cases that need one."""
+Each test is one case of the checklist; `bench/hostile.py` runs them all and prints how many hold. The model `tl_train`
+made once (`trained` in conftest.py) serves the cases that need one. A case runs the command in a fresh process where a
+process is what it is about (signals, kills, a second run beside a live one, what a terminal prints); the others run the
+command's script in this one (`call`), which is the same code without 12 s of imports."""
 import json, os, shutil, signal, subprocess, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 import pandas as pd
 import pytest
-from test_cli import run, BIN
-from helpers import opt
+from helpers import BIN, opt, run, start, call
 FE, E = opt('freeze_epochs'), opt('epochs')
-
-def _start(cmd, *args, home):
-    "Start the console script `cmd` with `args` in the background, in the environment `run` gives it; return the process"
-    env = dict(os.environ, TL_RECIPES_HOME=str(home), MPLBACKEND='Agg')
-    return subprocess.Popen([str(BIN/cmd), *map(str, args)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, preexec_fn=_user_signals)
-
-def _user_signals():
-    "Ctrl-C as in a user's terminal, even where pytest runs as a background job (started with SIGINT ignored)"
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 def _one_line_error(p, cmd, *want):
     "The process `p` ended with status 1 and one line `cmd: error: ...` holding each of `want`, no traceback"
@@ -29,16 +20,11 @@ def _one_line_error(p, cmd, *want):
     assert line.startswith(f'{cmd}: error: ') and all(w in line for w in want), line
 
 @pytest.fixture(scope='module')
-def model(tmp_path_factory):
-    "200 digits in class folders, a model `tl_train` made of them, and a table of predictions it wrote"
-    tmp = tmp_path_factory.mktemp('hostile')
-    from tl_recipes.demo import make_digits
-    from helpers import to_folders
-    src = to_folders(make_digits(n=200), tmp/'digits')
-    p = run('tl_train', src, '--out', tmp/'run', '--size', 32, '--bs', 16, FE, 2, E, 0,
-            '--flip', 'False', '--device', 'cpu', home=tmp/'home')
+def model(trained, tmp_path_factory):
+    "The digits in class folders and the model `tl_train` made of them (conftest.py), and a table of predictions"
+    tmp, src, p = trained
     assert p.returncode == 0, p.stderr[-2000:]
-    p = run('tl_predict', tmp/'run'/'model', src/'three', '--csv', tmp/'good.csv', home=tmp/'home')
+    p = call('tl_predict', tmp/'run'/'model', src/'three', '--csv', tmp/'good.csv', home=tmp/'home')
     assert p.returncode == 0, p.stderr[-2000:]
     return tmp, src
 
@@ -48,7 +34,7 @@ def model(tmp_path_factory):
 def test_predict_bad_argument_keeps_results(model, args, want):
     tmp, src = model
     before = (tmp/'good.csv').read_bytes()
-    p = run('tl_predict', tmp/'run'/'model', src/'three', '--csv', tmp/'good.csv', *args, home=tmp/'home')
+    p = call('tl_predict', tmp/'run'/'model', src/'three', '--csv', tmp/'good.csv', *args, home=tmp/'home')
     _one_line_error(p, 'tl_predict', want)
     assert (tmp/'good.csv').read_bytes() == before
 
@@ -59,7 +45,7 @@ def test_predict_bad_argument_keeps_results(model, args, want):
                                         (['--unfreeze', 'top'], "unfreeze='top': use 'all'")])
 def test_train_bad_argument_writes_nothing(model, tmp_path, args, want):
     tmp, src = model
-    p = run('tl_train', src, '--out', tmp_path/'out', *args, home=tmp/'home')
+    p = call('tl_train', src, '--out', tmp_path/'out', *args, home=tmp/'home')
     _one_line_error(p, 'tl_train', want)
     assert not (tmp_path/'out').exists()
 
@@ -76,7 +62,7 @@ def test_tampered_model_json(model, tmp_path, field, value, want):
     meta.pop(field) if value is None else meta.update({field: value})
     (m/'model.json').write_text(json.dumps(meta))
     t = time.time()
-    p = run('tl_predict', m, src/'three', home=tmp/'home')
+    p = call('tl_predict', m, src/'three', home=tmp/'home')
     _one_line_error(p, 'tl_predict', want)
     assert time.time() - t < 20  # no network retries (the hf-hub name went to the network for ~23 s)
 
@@ -84,19 +70,19 @@ def test_tampered_model_json(model, tmp_path, field, value, want):
 @pytest.mark.own_code
 def test_second_run_into_a_live_folder_is_refused(model, tmp_path):
     tmp, src = model
-    first = _start('tl_train', src, '--out', tmp_path/'out', '--size', 32, FE, 50, E, 0,
+    first = start('tl_train', src, '--out', tmp_path/'out', '--size', 32, FE, 50, E, 0,
                    '--device', 'cpu', home=tmp/'home')
     try:
         for _ in range(600):
             if (tmp_path/'out'/'.report.lock').exists() or first.poll() is not None: break
             time.sleep(0.1)
         assert first.poll() is None, first.stderr.read()[-1500:]
-        p = run('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--device', 'cpu', home=tmp/'home')
+        p = call('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--device', 'cpu', home=tmp/'home')
         _one_line_error(p, 'tl_train', 'is in use by another run (process', str(first.pid))
     finally: first.kill(); first.wait()
     # 7. killed runs leave a stale lock, which the next run takes over
     assert (tmp_path/'.out.lock').exists()  # beside the folder it locks
-    p = run('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--bs', 16, FE, 1, E, 0,
+    p = call('tl_train', src, '--out', tmp_path/'out', '--size', 32, '--bs', 16, FE, 1, E, 0,
             '--device', 'cpu', home=tmp/'home')
     assert p.returncode == 0, p.stderr[-1500:]
     assert not (tmp_path/'.out.lock').exists() and not (tmp_path/'out'/'.report.lock').exists()
@@ -104,7 +90,7 @@ def test_second_run_into_a_live_folder_is_refused(model, tmp_path):
 # 7. Ctrl-C: one line saying where the best weights are, status 130
 def test_ctrl_c_is_one_line(model, tmp_path):
     tmp, src = model
-    p = _start('tl_train', src, '--out', tmp_path/'out', '--size', 32, FE, 2, E, 300, '--patience', 0,
+    p = start('tl_train', src, '--out', tmp_path/'out', '--size', 32, FE, 2, E, 300, '--patience', 0,
                '--device', 'cpu', home=tmp/'home')
     logged = lambda: [len(f.read_text().splitlines()) for f in (tmp_path/'out').glob('.report.tmp-*/log_unfrozen.csv')]
     for _ in range(1200):  # the recipe writes into a new folder beside `out/report` until it ends
@@ -133,7 +119,7 @@ def _tmpfs(folder, opts):
 def test_full_disk_is_one_line(model, tmp_path):
     tmp, src = model
     with _tmpfs(tmp_path/'small', 'size=1m') as small:
-        p = run('tl_train', src, '--out', small/'out', '--size', 32, '--bs', 16, FE, 1, E, 0,
+        p = call('tl_train', src, '--out', small/'out', '--size', 32, '--bs', 16, FE, 1, E, 0,
                 '--device', 'cpu', home=tmp/'home')
     _one_line_error(p, 'tl_train', 'no space left on the device')
 
@@ -156,7 +142,7 @@ def test_csv_file_with_two_labels_is_an_error(model, tmp_path):
     rows = [(f'three/{f.name}', 'three') for f in sorted((src/'three').iterdir())]
     rows += [(f'seven/{f.name}', 'seven') for f in sorted((src/'seven').iterdir())] + [(rows[0][0], 'seven')]
     pd.DataFrame(rows, columns=['name', 'label']).to_csv(src/'labels.csv', index=False)
-    try: p = run('tl_train', src, '--csv', 'labels.csv', '--out', tmp_path/'out', '--size', 32, home=tmp/'home')
+    try: p = call('tl_train', src, '--csv', 'labels.csv', '--out', tmp_path/'out', '--size', 32, home=tmp/'home')
     finally: (src/'labels.csv').unlink()
     _one_line_error(p, 'tl_train', '1 files are listed with different labels', rows[0][0])
 
@@ -164,7 +150,7 @@ def test_csv_file_with_two_labels_is_an_error(model, tmp_path):
 def test_read_only_folder_is_one_line(model, tmp_path):
     tmp, src = model
     with _tmpfs(tmp_path/'ro', 'size=1m,ro') as ro:
-        p = run('tl_train', src, '--out', ro/'out', '--size', 32, FE, 1, E, 0, home=tmp/'home')
+        p = call('tl_train', src, '--out', ro/'out', '--size', 32, FE, 1, E, 0, home=tmp/'home')
     _one_line_error(p, 'tl_train', 'read-only file system', str(tmp_path/'ro'/'out'))
 
 # 6. an export killed at any moment leaves the earlier model, and the next export removes what it left

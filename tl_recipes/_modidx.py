@@ -238,5 +238,7 @@ d = { 'settings': { 'branch': 'main',
                                   'tl_recipes.train._metrics': ('train.html#_metrics', 'tl_recipes/train.py'),
                                   'tl_recipes.train._monitor': ('train.html#_monitor', 'tl_recipes/train.py'),
                                   'tl_recipes.train._scratch_dir': ('train.html#_scratch_dir', 'tl_recipes/train.py'),
+                                  'tl_recipes.train._stage': ('train.html#_stage', 'tl_recipes/train.py'),
+                                  'tl_recipes.train._unfrozen': ('train.html#_unfrozen', 'tl_recipes/train.py'),
                                   'tl_recipes.train.check_recipe': ('train.html#check_recipe', 'tl_recipes/train.py'),
                                   'tl_recipes.train.plot_curves': ('train.html#plot_curves', 'tl_recipes/train.py')}}}

@@ -71,15 +71,16 @@ def tl_demo(**kwargs):
     _run('tl_demo', digits_demo, **kwargs)
 
 # %% ../nbs/08_cli.ipynb #1e851a04
-def _train(path, out, arch, size, presize, bs, pretrained, flip, seed, device, num_workers, layout, **recipe):
-    "Train on `path` with the recipe, write the report and the export under `out`"
-    t0, out = time.time(), Path(out)
-    check_ints(1, size=size, presize=presize, bs=bs); check_recipe(**recipe)
+def _train(path, out, arch, pretrained, device, seed, **kwargs):
+    "Train on `path` with the recipe (the `kwargs` it takes) and the loaders (the rest); write the report and export to `out`"
+    t0, out, params = time.time(), Path(out), inspect.signature(Learner.fine_tune_recipe).parameters
+    recipe = {k: kwargs.pop(k) for k in list(kwargs) if k in params}
+    check_ints(1, **{k: kwargs.get(k) for k in ('size', 'presize', 'bs')}); check_recipe(**recipe)
     resolve_arch(arch); dev = distrib_device(as_device(device))
     check_replaceable(out/'model')  # before hours of training, not after
     set_seed(seed)
-    dls = image_dls(path, size=size, presize=presize, bs=bs, flip=flip, seed=seed, device=dev,
-                    num_workers=default_workers(num_workers, dev), **layout)
+    kwargs['num_workers'] = default_workers(kwargs.get('num_workers'), dev)
+    dls = image_dls(path, seed=seed, device=dev, **kwargs)
     check_same_data(dls)
     with quiet_others():
         print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: "
@@ -92,8 +93,6 @@ def _train(path, out, arch, size, presize, bs, pretrained, flip, seed, device, n
     print(f"final valid accuracy {rep['accuracy']:.4f}")
 
 # %% ../nbs/08_cli.ipynb #5da1a498
-_LAYOUT = 'pat train valid csv valid_col fn_col label_col folder suff'.split()
-
 @call_parse
 @_typed
 @delegates(Learner.fine_tune_recipe, but=['base_lr', 'model_dir', 'cbs', 'div', 'div_final', 'pct_start', 'wd', 'moms'])
@@ -115,9 +114,7 @@ def tl_train(path:str, # folder of images, in any layout of `image_dls`
              folder:str=None, suff:str='', # subfolder of `path` with the CSV's images, suffix of their names
              **kwargs):
     "Train a classifier on the images in `path` with the recipe; write the report and the model to `out`"
-    kw = dict(path=path, out=out, arch=arch, size=size, presize=presize, bs=bs, pretrained=pretrained, flip=flip,
-              seed=seed, device=device, num_workers=num_workers)
-    _run('tl_train', _train, layout={k: v for k, v in locals().items() if k in _LAYOUT}, **kw, **kwargs)
+    _run('tl_train', _train, **{k: v for k, v in locals().items() if k != 'kwargs'}, **kwargs)
 
 # %% ../nbs/08_cli.ipynb #5e5c2d44
 def _predict(model, path, csv, bs, k, device):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_distributed.ipynb #b5e6f7a8
 from __future__ import annotations
-import collections, os, re, signal, sys
+import collections, os, signal, sys
 import psutil
 from contextlib import contextmanager, nullcontext, redirect_stdout
 from fastai.vision.all import *
@@ -184,7 +184,7 @@ def with_peers(learn:Learner):
         with learn.distrib_ctx(sync_bn=gpu, cpu=not gpu): yield  # on CPUs Accelerate distributes only when told `cpu=True`
     except BaseException as e:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping: keep what was done, whatever `torchrun` sends now
-        if isinstance(e, torch.distributed.DistError) or re.search(r'(closed|reset) by peer', str(e)):
+        if isinstance(e, torch.distributed.DistError) or isinstance(e, RuntimeError) and _peer_gone():  # gloo's own
             raise PeerStopped("another process of the run stopped") from e
         raise
     signal.signal(signal.SIGTERM, old)

@@ -5,7 +5,7 @@
 # %% ../nbs/05_train.ipynb #34217ba8
 from __future__ import annotations
 import io, os, tempfile, time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 import matplotlib.pyplot as plt
 from fastai.vision.all import *
 from fastai.callback.tracker import TrackerCallback
@@ -147,6 +147,23 @@ def _gained(res:dict, mon:str)->str:
     if a == b: return f"unfreezing {what}: no better {mon} after {n} epoch{'s'*(n > 1)} ({t:.0f} s): the frozen stage's weights kept"
     return f"unfreezing {what}: {mon} {a:.4f} -> {b:.4f} ({b-a:+.4f}) in {n} epoch{'s'*(n > 1)} ({t:.0f} s)"
 
+# %% ../nbs/05_train.ipynb #a7c0e002
+@contextmanager
+def _stage(learn:Learner, res:dict, name:str, t:float|None=None):
+    "Inside, the recipe's stage `name`; after it, `learn`'s validation metrics and the seconds since `t` (or its start), in `res`"
+    t = t or time.time(); yield
+    if name == 'unfrozen': res['epochs'] = len(learn.recorder.values)  # before `validate`, which empties the recorder
+    res['metrics'][name], res['times'][name] = _metrics(learn), time.time() - t
+
+@contextmanager
+def _unfrozen(learn:Learner, c:ActivationCache, at:str, res:dict, mon:str):
+    "Inside, the unfrozen stage on `c`'s last stage (`at='last'`) or on the images; after it, one line of what it gained"
+    with c.last_stage() if at == 'last' else nullcontext():
+        if at == 'head': res['metrics']['frozen'] = _metrics(learn)  # on the images, as the epochs to come are measured
+        yield
+    res['unfreeze'] = 'last' if at == 'last' else 'all'
+    print(_gained(res, mon))
+
 # %% ../nbs/05_train.ipynb #35178b29
 @patch
 @delegates(Learner.fit_one_cycle, but=['n_epoch', 'lr_max', 'cbs', 'reset_opt', 'start_epoch'])
@@ -163,26 +180,17 @@ def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, whil
                      **kwargs)->dict:
     "fastai's `fine_tune` on the body's activations computed once: `freeze_epochs` on the head, then `epochs` unfrozen"
     check_recipe(epochs, freeze_epochs, n_aug, base_lr, unfreeze, patience, lr_mult)
-    res, at, t = dict(metrics={}, lrs={}, times={}, unfreeze=unfreeze), _at(self, epochs, unfreeze), time.time()
-    def unfrozen():  # on the cache's last stage, or on the images
-        mon, t1 = _monitor(self), time.time()
-        if at == 'head': res['metrics']['frozen'] = _metrics(self)  # on the images, as the epochs to come are measured
-        self.unfreeze()
-        lrs = slice(res['lrs']['frozen']/2/lr_mult, res['lrs']['frozen']/2)
-        keep = KeepBest(mon, best=res['metrics']['frozen'][mon], patience=patience, path=model_dir)
-        _fit(self, keep, epochs, lrs, **{'pct_start': 0.3, 'div': 5., **kwargs})
-        res.update(unfreeze='last' if at == 'last' else 'all', epochs=len(self.recorder.values))
-        res['metrics']['unfrozen'], res['lrs']['unfrozen'], res['times']['unfrozen'] = _metrics(self), [lrs.start, lrs.stop], time.time() - t1
-        print(_gained(res, mon))
+    at, mon, t = _at(self, epochs, unfreeze), _monitor(self), time.time()
+    res = dict(metrics={}, lrs={}, times={}, unfreeze=unfreeze)
     self.freeze()
-    with self.added_cbs(L(cbs)):
-        with ActivationCache(self, n_aug, at, mem_budget) as c, _scratch_dir(self):  # past the budget, beside the data
-            with c.head():
-                lr = base_lr or float(self.lr_find(start_lr=1e-5, end_lr=1, num_it=50, show_plot=False).valley)
-                _fit(self, KeepBest(path=model_dir, fname='best_head'), freeze_epochs, lr, **kwargs)
-                res['metrics']['frozen'], res['lrs']['frozen'], res['times']['frozen'] = _metrics(self), lr, time.time() - t
-            if epochs and at == 'last':
-                with c.last_stage(): unfrozen()
-        if epochs and at == 'head': unfrozen()
+    with self.added_cbs(L(cbs)), ActivationCache(self, n_aug, at, mem_budget) as c, _scratch_dir(self):  # past the budget, beside the data
+        with c.head(), _stage(self, res, 'frozen', t):  # the caching's time too
+            lr = res['lrs']['frozen'] = base_lr or float(self.lr_find(start_lr=1e-5, end_lr=1, num_it=50, show_plot=False).valley)
+            _fit(self, KeepBest(path=model_dir, fname='best_head'), freeze_epochs, lr, **kwargs)
+        if epochs:
+            with _unfrozen(self, c, at, res, mon), _stage(self, res, 'unfrozen'):
+                self.unfreeze(); res['lrs']['unfrozen'] = [lr/2/lr_mult, lr/2]
+                keep = KeepBest(mon, best=res['metrics']['frozen'][mon], patience=patience, path=model_dir)
+                _fit(self, keep, epochs, slice(lr/2/lr_mult, lr/2), **{'pct_start': 0.3, 'div': 5., **kwargs})
     self.freeze()
     return res
