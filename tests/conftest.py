@@ -9,11 +9,15 @@ def pytest_collection_modifyitems(config, items):
         if slow and 'slow' in item.keywords: item.add_marker(pytest.mark.skip(reason='slow: set RUN_SLOW=1 to run'))
         if latest and 'own_code' in item.keywords:
             item.add_marker(pytest.mark.skip(reason="the package's own file handling: the same on every stack, tested on the lock"))
+        if latest and 'torch_only' in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="torch's own behaviour, the same build on both stacks: tested on the lock"))
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'slow: long-running, skipped unless RUN_SLOW=1')
     config.addinivalue_line('markers', "own_code: only the package's own code and the standard library (files, locks, JSON), "
                             "not fastai or fastcore: run on the locked stack, skipped on the newest")
+    config.addinivalue_line('markers', "torch_only: what torch alone decides (one torch build on both stacks), fastai's part "
+                            "tested on the newest stack by another test: run on the locked stack, skipped on the newest")
 
 @pytest.fixture(scope='session')
 def trained(tmp_path_factory):

@@ -93,6 +93,7 @@ def _run_script(out, n, seed=42):
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     return json.loads((Path(out)/'rank0.json').read_text())
 
+@pytest.mark.torch_only  # DDP's equal weights; fastai's `distrib_ctx` on the newest stack: test_tl_train_on_two_processes
 def test_recipe_in_distrib_ctx(tmp_path):
     "Inside `learn.distrib_ctx()` every process ends with the same weights, and about the accuracy of one process"
     two, one = _run_script(tmp_path/'two', 2), _run_script(tmp_path/'one', 1)

@@ -2,8 +2,9 @@
 
 Each test is one case of the checklist; `bench/hostile.py` runs them all and prints how many hold. The model `tl_train`
 made once (`trained` in conftest.py) serves the cases that need one. A case runs the command in a fresh process where a
-process is what it is about (signals, kills, a second run beside a live one, what a terminal prints); the others run the
-command's script in this one (`call`), which is the same code without 12 s of imports."""
+process is what it is about: signals, kills, a second run beside a live one, what a terminal prints, a disk that fills
+during training (with whatever the interpreter prints as it exits). The others run the command's script in this process
+(`call`), which is the same code without 12 s of imports."""
 import json, os, shutil, signal, subprocess, sys, time
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,7 +120,7 @@ def _tmpfs(folder, opts):
 def test_full_disk_is_one_line(model, tmp_path):
     tmp, src = model
     with _tmpfs(tmp_path/'small', 'size=1m') as small:
-        p = call('tl_train', src, '--out', small/'out', '--size', 32, '--bs', 16, FE, 1, E, 0,
+        p = run('tl_train', src, '--out', small/'out', '--size', 32, '--bs', 16, FE, 1, E, 0,  # a fresh process: all it prints
                 '--device', 'cpu', home=tmp/'home')
     _one_line_error(p, 'tl_train', 'no space left on the device')
 

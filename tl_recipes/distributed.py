@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_distributed.ipynb #b5e6f7a8
 from __future__ import annotations
-import collections, os, signal, sys
+import collections, os, signal, sys, time
 import psutil
 from contextlib import contextmanager, nullcontext, redirect_stdout
 from fastai.vision.all import *
@@ -162,11 +162,19 @@ def check_same_data(dls:DataLoaders):
 class PeerStopped(KeyboardInterrupt):
     "Another process of the run stopped, so this one stops too, keeping what it has, as after Ctrl-C"
 
-def _peer_gone()->bool:
-    "Whether a process that this one's `torchrun` started beside it has ended: fewer of them alive than it started"
-    try: alive = [p for p in psutil.Process().parent().children() if p.status() != psutil.STATUS_ZOMBIE]
-    except psutil.Error: return False
-    return len(alive) < int(os.environ.get('LOCAL_WORLD_SIZE', 1))
+def _alive(p:psutil.Process)->bool:
+    "Whether the process `p` still runs: not ended, not a zombie waiting for its parent"
+    try: return p.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error: return False  # gone between the listing and the question
+
+def _peer_gone(wait:float=0)->bool:
+    "Whether a process that this one's `torchrun` started beside it has ended (or ends within `wait` seconds)"
+    for _ in range(int(wait/0.2) + 1):
+        try: alive = [p for p in psutil.Process().parent().children() if _alive(p)]
+        except psutil.Error: return False
+        if len(alive) < int(os.environ.get('LOCAL_WORLD_SIZE', 1)): return True
+        if wait: time.sleep(0.2)
+    return False
 
 def _interrupt(signum, frame):
     "`torchrun` ends the other processes with SIGTERM when one fails: stop as Ctrl-C would, once, saying why"
@@ -184,7 +192,7 @@ def with_peers(learn:Learner):
         with learn.distrib_ctx(sync_bn=gpu, cpu=not gpu): yield  # on CPUs Accelerate distributes only when told `cpu=True`
     except BaseException as e:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping: keep what was done, whatever `torchrun` sends now
-        if isinstance(e, torch.distributed.DistError) or isinstance(e, RuntimeError) and _peer_gone():  # gloo's own
+        if isinstance(e, torch.distributed.DistError) or isinstance(e, RuntimeError) and _peer_gone(wait=5):  # gloo's: a peer ends within seconds
             raise PeerStopped("another process of the run stopped") from e
         raise
     signal.signal(signal.SIGTERM, old)

@@ -5,7 +5,7 @@
 # %% ../nbs/05_train.ipynb #34217ba8
 from __future__ import annotations
 import io, os, tempfile, time
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 import matplotlib.pyplot as plt
 from fastai.vision.all import *
 from fastai.callback.tracker import TrackerCallback
@@ -183,10 +183,13 @@ def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, whil
     at, mon, t = _at(self, epochs, unfreeze), _monitor(self), time.time()
     res = dict(metrics={}, lrs={}, times={}, unfreeze=unfreeze)
     self.freeze()
-    with self.added_cbs(L(cbs)), ActivationCache(self, n_aug, at, mem_budget) as c, _scratch_dir(self):  # past the budget, beside the data
+    with self.added_cbs(L(cbs)), ExitStack() as cached:
+        c = cached.enter_context(ActivationCache(self, n_aug, at, mem_budget))  # past the budget, beside the data
+        cached.enter_context(_scratch_dir(self))
         with c.head(), _stage(self, res, 'frozen', t):  # the caching's time too
             lr = res['lrs']['frozen'] = base_lr or float(self.lr_find(start_lr=1e-5, end_lr=1, num_it=50, show_plot=False).valley)
             _fit(self, KeepBest(path=model_dir, fname='best_head'), freeze_epochs, lr, **kwargs)
+        if at == 'head': cached.close()  # the whole body trains on the images: no cache, and `model_dir` back
         if epochs:
             with _unfrozen(self, c, at, res, mon), _stage(self, res, 'unfrozen'):
                 self.unfreeze(); res['lrs']['unfrozen'] = [lr/2/lr_mult, lr/2]
