@@ -130,13 +130,10 @@ def split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
 
 # %% ../nbs/04_cache.ipynb #bf7442a7
 def _rows_dl(x, y:Tensor, bs:int, views:int=1, shuffle:bool=False, device=None)->DataLoader:
-    "A fastai `DataLoader` over the cached rows `x` of `views` passes over the items `y`: a batch is one indexing of `x`"
+    "A fastai `DataLoader` over the cached rows `x`, `views` passes over the items `y`, every row once: one indexing a batch"
     n = len(y)
-    def do_batch(b):
-        b = torch.tensor(b)
-        v = torch.randint(views, (len(b),)) if shuffle else torch.zeros(len(b), dtype=torch.long)  # a view per image
-        return x[v*n + b].float(), y[b]
-    return DataLoader(range(n), bs=bs, shuffle=shuffle, drop_last=shuffle, device=device, do_batch=do_batch)
+    def do_batch(b): b = torch.tensor(b); return x[b].float(), y[b % n]
+    return DataLoader(range(views*n), bs=bs, shuffle=shuffle, drop_last=shuffle, device=device, do_batch=do_batch)
 
 # %% ../nbs/04_cache.ipynb #1c5f1f1e
 def _through(m:nn.Module, x, y:Tensor, bs:int=256, device=None)->tuple:
