@@ -9,14 +9,17 @@ process, plain tensors, channels-last on a CPU), `lr_find` on the features, the 
 result, and the rest (the split probe, the learner's set-up). Data the package makes: the digits and the photo patches at
 64 px, the patches at 224 px, and the glyphs at 64 px.
 
-Run: .venv/bin/python bench/frozen_stage.py [--old PATH]     (--old: the package at another commit, e.g. a worktree of
+Run: .venv/bin/python bench/frozen_stage.py [--adam] [--old PATH]     (--adam: also the recipe with fastai's `Adam` on the
+features, as before 04_cache's `_features_opt`, side by side)     (--old: the package at another commit, e.g. a worktree of
 main before issue 22, run with its own `fine_tune_recipe(frozen_epochs=10, unfrozen_epochs=0)` for the "before" rows)
 """
 import argparse, json, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 
-ap = argparse.ArgumentParser(); ap.add_argument('--old'); ap.add_argument('--only'); args = ap.parse_args()
+ap = argparse.ArgumentParser(); ap.add_argument('--old'); ap.add_argument('--only')
+ap.add_argument('--adam', action='store_true', help="also the recipe with fastai's Adam on the features, side by side")
+args = ap.parse_args()
 if args.old: sys.path.insert(0, args.old)
 from tl_recipes.all import *
 import tl_recipes
@@ -93,10 +96,19 @@ if __name__ == '__main__':
         if args.only and args.only not in name: continue
         learn = learner(path, size); fl0 = floor(learn, in_process=True)
         learn = learner(path, size); fl = floor(learn)
+        if args.adam:  # the recipe before its features had torch's fused AdamW (04_cache's `_features_opt`)
+            import tl_recipes.cache as C
+            f, C._features_opt = C._features_opt, lambda o: o
+            try: learn = learner(path, size); ta, pa = recipe(learn); acc_a = float(learn.validate()[1])
+            finally: C._features_opt = f
+            print(f"{name+' '+str(size)+'px':<14} with fastai's Adam: recipe {ta:.1f} s, ratio {ta/fl:.2f}, head fit "
+                  f"{pa.get('head fit', 0):.1f} s, lr_find {pa.get('lr_find', 0):.2f} s, accuracy {acc_a:.4f}", flush=True)
         learn = learner(path, size); t, parts = recipe(learn)
         other = t - sum(parts.values())
         acc = float(learn.validate()[1])
-        rows.append(dict(data=f'{name} {size}px', floor0=fl0, floor=fl, recipe=t, ratio=t/fl, **parts, other=other, acc=acc))
+        row = dict(data=f'{name} {size}px', floor0=fl0, floor=fl, recipe=t, ratio=t/fl, **parts, other=other, acc=acc)
+        if args.adam: row.update(adam_recipe=ta, adam_ratio=ta/fl, adam_head_fit=pa.get('head fit'), adam_lr_find=pa.get('lr_find'), adam_acc=acc_a)
+        rows.append(row)
         p = lambda k: parts.get(k, 0)
         print(f"{name+' '+str(size)+'px':<14}{fl0:9.1f}{fl:8.1f}{t:9.1f}{t/fl:7.2f}{p('passes'):8.1f}{p('lr_find'):8.1f}"
               f"{p('head fit'):9.1f}{p('validate'):9.1f}{other:7.1f}{acc:9.4f}", flush=True)

@@ -142,6 +142,18 @@ def _through(m:nn.Module, x, y:Tensor, bs:int=256, device=None)->tuple:
     with _inference(m.to(dev), False):
         return torch.cat([m(x[i:i+bs].to(dev).float()).cpu() for i in range(0, len(x), bs)]), y
 
+# %% ../nbs/04_cache.ipynb #d5c0dcc7
+def _adamw(params:list, **kwargs)->torch.optim.Optimizer:
+    "torch's `AdamW` on the parameter groups `params` with `kwargs`, fused where torch has that kernel (CPU, CUDA)"
+    ps = [p for g in params for p in (g['params'] if isinstance(g, dict) else [g])]
+    fused = ismin_torch('2.4') and all(p.device.type in ('cpu', 'cuda') and p.is_floating_point() for p in ps)
+    return torch.optim.AdamW(params, fused=fused, **kwargs)
+
+def _features_opt(opt_func:Callable)->Callable:
+    "`opt_func`, unless it is fastai's `Adam`: then torch's fused `AdamW` with `Adam`'s defaults, in fastai's `OptimWrapper`"
+    if opt_func is not Adam: return opt_func
+    return partial(OptimWrapper, opt=_adamw, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01)
+
 # %% ../nbs/04_cache.ipynb #89fd7d49
 class ActivationCache:
     "Activations of `learn`'s frozen body over its data, computed once: at the head's input, or the `last` stage's"
@@ -199,14 +211,15 @@ class ActivationCache:
 
     @contextmanager
     def _swap(self, model:nn.Module, trn:tuple, val:tuple):
-        "Inside the block, `learn` is `model` on the cached `trn` and `val`: fastai's verbs see only them"
+        "Inside the block, `learn` is `model` on the cached `trn` and `val`, with `_features_opt`: fastai's verbs see only them"
         l, views = self.learn, 1 + self.n_aug
-        old, dev, bs = (l.dls, l.model, l.splitter, l.opt), l.dls.device, l.dls.bs
+        old, dev, bs = (l.dls, l.model, l.splitter, l.opt, l.opt_func), l.dls.device, l.dls.bs
         l.dls = DataLoaders(_rows_dl(*trn, bs, views, shuffle=True, device=dev), _rows_dl(*val, 2*bs, device=dev),
                             device=dev)
         l.model, l.opt, l.splitter = model, None, lambda m: [params(m[0]), params(m[1])]
+        l.opt_func = _features_opt(l.opt_func)
         try: yield l
-        finally: l.dls, l.model, l.splitter, l.opt = *old[:3], None
+        finally: l.dls, l.model, l.splitter, l.opt, l.opt_func = *old[:3], None, old[4]
 
     def head(self):
         "A context in which `learn` is its head on the pooled features: `lr_find`, `fit_one_cycle`, `validate` train it"
