@@ -129,11 +129,33 @@ def split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
     return nn.Sequential(*us[:i]), nn.Sequential(*us[i:])
 
 # %% ../nbs/04_cache.ipynb #bf7442a7
-def _rows_dl(x, y:Tensor, bs:int, views:int=1, shuffle:bool=False, device=None)->DataLoader:
-    "A fastai `DataLoader` over the cached rows `x`, `views` passes over the items `y`, every row once: one indexing a batch"
+def _rows_dl(x, y:Tensor, bs:int, views:int=1, shuffle:bool=False, fmt=torch.contiguous_format, device=None)->DataLoader:
+    "fastai `DataLoader` on cached rows `x`, `views` passes over items `y`, every row once, by `bs`; images in memory format `fmt`"
     n = len(y)
-    def do_batch(b): b = torch.tensor(b); return x[b].float(), y[b % n]
+    def do_batch(b):
+        b = torch.tensor(b); xb = x[b].float()
+        return (xb.contiguous(memory_format=fmt) if xb.ndim == 4 else xb), y[b % n]
     return DataLoader(range(views*n), bs=bs, shuffle=shuffle, drop_last=shuffle, device=device, do_batch=do_batch)
+
+# %% ../nbs/04_cache.ipynb #fa1c0002
+def _step_time(m:nn.Module, xb:Tensor, yb:Tensor, loss_func:Callable, fmt)->float:
+    "Seconds of one forward and backward pass of `m` on `xb`, `yb` by `loss_func`, model and batch in memory format `fmt`"
+    m.to(memory_format=fmt); xb = xb.contiguous(memory_format=fmt)
+    t = time.perf_counter(); loss_func(m(xb), yb).backward()
+    return time.perf_counter() - t
+
+def _fastest_format(m:nn.Module, xb:Tensor, yb:Tensor, loss_func:Callable):
+    "The memory format, contiguous or channels-last, in which `m` trains faster on the batch `xb`, `yb`; `m` left as it was"
+    state, grads, was = {k: v.clone() for k, v in m.state_dict().items()}, [p.requires_grad for p in m.parameters()], m.training
+    fs = (torch.contiguous_format, torch.channels_last)
+    try:
+        for p in m.parameters(): p.requires_grad_(True)
+        with torch.random.fork_rng(devices=[]):  # dropout's draws: the training to come sees the same numbers
+            ts = [[_step_time(m.train(), xb, yb, loss_func, f) for f in fs] for _ in range(3)]  # the first round warms up
+    finally:
+        m.to(memory_format=torch.contiguous_format).train(was); m.load_state_dict(state)
+        for p, g in zip(m.parameters(), grads): p.requires_grad_(g); p.grad = None
+    return min(fs, key=lambda f: min(r[fs.index(f)] for r in ts[1:]))
 
 # %% ../nbs/04_cache.ipynb #1c5f1f1e
 def _through(m:nn.Module, x, y:Tensor, bs:int=256, device=None)->tuple:
@@ -210,16 +232,18 @@ class ActivationCache:
         return tuple(_through(m, *a, device=dev) for a in (self.train, self.valid))
 
     @contextmanager
-    def _swap(self, model:nn.Module, trn:tuple, val:tuple):
-        "Inside the block, `learn` is `model` on the cached `trn` and `val`, with `_features_opt`: fastai's verbs see only them"
+    def _swap(self, model:nn.Module, trn:tuple, val:tuple, fmt=torch.contiguous_format):
+        "Inside, `learn` is `model` on the cached `trn` and `val` in memory format `fmt`, with `_features_opt`"
         l, views = self.learn, 1 + self.n_aug
         old, dev, bs = (l.dls, l.model, l.splitter, l.opt, l.opt_func), l.dls.device, l.dls.bs
-        l.dls = DataLoaders(_rows_dl(*trn, bs, views, shuffle=True, device=dev), _rows_dl(*val, 2*bs, device=dev),
-                            device=dev)
-        l.model, l.opt, l.splitter = model, None, lambda m: [params(m[0]), params(m[1])]
+        l.dls = DataLoaders(_rows_dl(*trn, bs, views, shuffle=True, fmt=fmt, device=dev),
+                            _rows_dl(*val, 2*bs, fmt=fmt, device=dev), device=dev)
+        l.model, l.opt, l.splitter = model.to(memory_format=fmt), None, lambda m: [params(m[0]), params(m[1])]
         l.opt_func = _features_opt(l.opt_func)
         try: yield l
-        finally: l.dls, l.model, l.splitter, l.opt, l.opt_func = *old[:3], None, old[4]
+        finally:
+            model.to(memory_format=torch.contiguous_format)
+            l.dls, l.model, l.splitter, l.opt, l.opt_func = *old[:3], None, old[4]
 
     def head(self):
         "A context in which `learn` is its head on the pooled features: `lr_find`, `fit_one_cycle`, `validate` train it"
@@ -228,7 +252,10 @@ class ActivationCache:
     def last_stage(self):
         "A context in which `learn` is the body's last stage and its head, on the activations at that stage's input"
         if self.at != 'last': raise ValueError("the last stage trains on the activations at its input: pass at='last'")
-        return self._swap(nn.Sequential(self.top, self.learn.model[1]), self.train, self.valid)
+        l, m, (x, y) = self.learn, nn.Sequential(self.top, self.learn.model[1]), self.train
+        i = torch.arange(min(l.dls.bs, len(y)))  # a batch of the cache, to time a step in each memory format
+        fmt = _fastest_format(m, x[i].float(), y[i], l.loss_func) if _on_cpu(l.dls.train) else torch.contiguous_format
+        return self._swap(m, self.train, self.valid, fmt)
 
     def close(self):
         "Remove the activations put on disk past the memory budget"

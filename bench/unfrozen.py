@@ -1,0 +1,87 @@
+"""The unfrozen stage on the cache: trained in the memory format `_fastest_format` picks (the recipe), or always contiguous.
+
+`--formats`: a training step of a body's last stage and a head (`_step_time`: forward and backward, once warm, median of
+5) in each memory format on a batch of 64, for the bundled EfficientNet-Lite0 and for ResNet-34 (random weights: the
+speed does not depend on them), at the last stage's input for 64 px and 224 px images, and which one the probe picks.
+
+Otherwise: `fine_tune_recipe()` with every default (10 frozen epochs, then up to 3 on the body's last stage,
+`patience=1`), 64 px, run twice per kind of data and seed, side by side in one process: the frozen stages are the same
+run (same seed, same cache), and only the unfrozen stage's memory format differs.
+- probe: the recipe (04_cache's `last_stage`: the faster format, measured on a batch of the cache);
+- contiguous: the format fixed to torch's default, as before `_fastest_format`.
+Data the package makes: the digits (1,797), 800 photo patches, 2,000 glyphs, and 4,000 glyphs (`--big`). Prints a row
+per run: the frozen stage's accuracy, the final one, the unfrozen stage's epochs and seconds and its share of the
+recipe's time; then per way how often unfreezing gained and its share when it did not. Results: bench/unfrozen.md.
+Run: .venv/bin/python bench/unfrozen.py [--formats] [--seeds 42 0 1 2 3] [--big] [--only digits 'glyphs 4000']
+"""
+import argparse, json, statistics, time
+from pathlib import Path
+import torchvision
+from tl_recipes.all import *
+import tl_recipes.cache as C
+from tl_recipes.demo import make_digits, make_patches, make_glyphs
+
+ap = argparse.ArgumentParser(); ap.add_argument('--seeds', nargs='+', type=int, default=[42, 0, 1, 2, 3])
+ap.add_argument('--big', action='store_true', help='also 4,000 glyphs')
+ap.add_argument('--formats', action='store_true', help='only the step times of each memory format')
+ap.add_argument('--only', nargs='+', help='only these kinds of data, e.g. glyphs'); args = ap.parse_args()
+defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # plain lines, no bars
+probe = C._fastest_format
+WAYS = {'probe': probe, 'contiguous': lambda *a: torch.contiguous_format}
+
+def formats():
+    print(f'{torch.get_num_threads()} threads\n')
+    print('| body | images | last stage input | contiguous ms | channels-last ms | ratio | the probe picks |')
+    print('|---|---|---|---|---|---|---|')
+    eff = transfer_learner(regex_dls(make_digits(n=300), size=64, num_workers=0)).model
+    r34 = torchvision.models.resnet34()
+    bodies = [('EfficientNet-Lite0', nn.Sequential(C.split_last(eff[0])[1], eff[1]), 192, 32),
+              ('ResNet-34', nn.Sequential(r34.layer4, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)), 256, 16)]
+    lf = CrossEntropyLossFlat()
+    for name, m, ch, stride in bodies:
+        for px in (64, 224):
+            s = px // stride; xb, yb = torch.randn(64, ch, s, s), torch.randint(0, 10, (64,))
+            for p in m.parameters(): p.requires_grad_(True)
+            t = {f: statistics.median([C._step_time(m.train(), xb, yb, lf, f) for _ in range(6)][1:])  # the first warms up
+                 for f in (torch.contiguous_format, torch.channels_last)}
+            m.to(memory_format=torch.contiguous_format)
+            a, b = t[torch.contiguous_format]*1e3, t[torch.channels_last]*1e3
+            pick = 'channels-last' if probe(m, xb, yb, lf) == torch.channels_last else 'contiguous'
+            print(f'| {name} | {px} px | {ch}×{s}×{s} | {a:.1f} | {b:.1f} | {b/a:.2f} | {pick} |', flush=True)
+
+def run(path, seed, way):
+    C._fastest_format = WAYS[way]
+    try:
+        set_seed(seed); learn = transfer_learner(regex_dls(path, size=64, seed=seed)); learn.logger = noop
+        t = time.perf_counter(); r = learn.fine_tune_recipe(); t = time.perf_counter() - t
+    finally: C._fastest_format = probe
+    m = r['metrics']
+    return dict(way=way, seed=seed, total=t, unfrozen=r['times']['unfrozen'], epochs=r['epochs'],
+                frozen_acc=m['frozen']['accuracy'], acc=m['unfrozen']['accuracy'])
+
+def recipes():
+    data = [('digits', make_digits()), ('patches', make_patches()), ('glyphs', make_glyphs())]
+    if args.big: data.append(('glyphs 4000', make_glyphs(n=4000)))
+    if args.only: data = [d for d in data if d[0] in args.only]
+    rows = []
+    print(f'{torch.get_num_threads()} threads\n')
+    print('| data | seed | way | frozen accuracy | final accuracy | gain | epochs unfrozen | unfrozen s | share of the recipe |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for name, path in data:
+        for seed in args.seeds:
+            for way in WAYS:
+                r = dict(data=name, **run(path, seed, way)); rows.append(r)
+                print(f"| {name} | {seed} | {way} | {r['frozen_acc']:.4f} | {r['acc']:.4f} | {r['acc']-r['frozen_acc']:+.4f} | "
+                      f"{r['epochs']} | {r['unfrozen']:.1f} | {r['unfrozen']/r['total']:.1%} |", flush=True)
+    print('\n| way | runs that gained | gain when it gained | share when it gained nothing | unfrozen s, one epoch: min–max |')
+    print('|---|---|---|---|---|')
+    for way in WAYS:
+        rs = [r for r in rows if r['way'] == way]; up = [r for r in rs if r['acc'] > r['frozen_acc']]
+        flat = [r['unfrozen']/r['total'] for r in rs if r not in up]; one = [r['unfrozen'] for r in rs if r['epochs'] == 1]
+        gain = f"{min(r['acc']-r['frozen_acc'] for r in up):+.4f} to {max(r['acc']-r['frozen_acc'] for r in up):+.4f}" if up else '-'
+        fl = f'{min(flat):.1%}–{max(flat):.1%}' if flat else '-'
+        print(f"| {way} | {len(up)} of {len(rs)} | {gain} | {fl} | {min(one):.1f}–{max(one):.1f} |" if one else
+              f"| {way} | {len(up)} of {len(rs)} | {gain} | {fl} | - |")
+    Path('bench/unfrozen.json').write_text(json.dumps(rows, indent=1))
+
+if __name__ == '__main__': formats() if args.formats else recipes()
