@@ -2,12 +2,14 @@
 
 `--formats`: a training step of a body's last stage and a head (`_step_time`: forward and backward, once warm, median of
 5) in each memory format on a batch of 64, for the bundled EfficientNet-Lite0 and for ResNet-34 (random weights: the
-speed does not depend on them), at the last stage's input for 64 px and 224 px images, and which one the probe picks.
+speed does not depend on them), at the last stage's input for 64 px and 224 px images, and which one the probe picks
+(also in bench/unfrozen_formats.json).
 
 Otherwise: `fine_tune_recipe()` with every default (10 frozen epochs, then up to 3 on the body's last stage,
 `patience=1`), 64 px, run twice per kind of data and seed, side by side in one process: the frozen stages are the same
 run (same seed, same cache), and only the unfrozen stage's memory format differs.
-- probe: the recipe (04_cache's `last_stage`: the faster format, measured on a batch of the cache);
+- probe: the recipe (04_cache's `last_stage`: the faster format, measured on a batch of the cache; its pick and its
+  seconds are printed, and counted in the unfrozen stage's);
 - contiguous: the format fixed to torch's default, as before `_fastest_format`.
 Data the package makes: the digits (1,797), 800 photo patches, 2,000 glyphs, and 4,000 glyphs (`--big`). Prints a row
 per run: the frozen stage's accuracy, the final one, the unfrozen stage's epochs and seconds and its share of the
@@ -26,8 +28,11 @@ ap.add_argument('--big', action='store_true', help='also 4,000 glyphs')
 ap.add_argument('--formats', action='store_true', help='only the step times of each memory format')
 ap.add_argument('--only', nargs='+', help='only these kinds of data, e.g. glyphs'); args = ap.parse_args()
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # plain lines, no bars
-probe = C._fastest_format
-WAYS = {'probe': probe, 'contiguous': lambda *a: torch.contiguous_format}
+probe, PICKS = C._fastest_format, []
+def timed_probe(*a):
+    "The recipe's probe, its pick and its seconds kept"
+    t = time.perf_counter(); f = probe(*a); PICKS.append((str(f).split('.')[-1], time.perf_counter() - t)); return f
+WAYS = {'probe': timed_probe, 'contiguous': lambda *a: torch.contiguous_format}
 
 def formats():
     print(f'{torch.get_num_threads()} threads\n')
@@ -37,7 +42,7 @@ def formats():
     r34 = torchvision.models.resnet34()
     bodies = [('EfficientNet-Lite0', nn.Sequential(C.split_last(eff[0])[1], eff[1]), 192, 32),
               ('ResNet-34', nn.Sequential(r34.layer4, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)), 256, 16)]
-    lf = CrossEntropyLossFlat()
+    lf, rows = CrossEntropyLossFlat(), []
     for name, m, ch, stride in bodies:
         for px in (64, 224):
             s = px // stride; xb, yb = torch.randn(64, ch, s, s), torch.randint(0, 10, (64,))
@@ -48,15 +53,18 @@ def formats():
             a, b = t[torch.contiguous_format]*1e3, t[torch.channels_last]*1e3
             pick = 'channels-last' if probe(m, xb, yb, lf) == torch.channels_last else 'contiguous'
             print(f'| {name} | {px} px | {ch}×{s}×{s} | {a:.1f} | {b:.1f} | {b/a:.2f} | {pick} |', flush=True)
+            rows.append(dict(body=name, px=px, contiguous_ms=a, channels_last_ms=b, pick=pick))
+    Path('bench/unfrozen_formats.json').write_text(json.dumps(rows, indent=1))
 
 def run(path, seed, way):
-    C._fastest_format = WAYS[way]
+    C._fastest_format = WAYS[way]; PICKS.clear()
     try:
         set_seed(seed); learn = transfer_learner(regex_dls(path, size=64, seed=seed)); learn.logger = noop
         t = time.perf_counter(); r = learn.fine_tune_recipe(); t = time.perf_counter() - t
     finally: C._fastest_format = probe
     m = r['metrics']
     return dict(way=way, seed=seed, total=t, unfrozen=r['times']['unfrozen'], epochs=r['epochs'],
+                pick=PICKS[0][0] if PICKS else 'contiguous_format', probe_s=PICKS[0][1] if PICKS else 0.,
                 frozen_acc=m['frozen']['accuracy'], acc=m['unfrozen']['accuracy'])
 
 def recipes():
@@ -65,13 +73,14 @@ def recipes():
     if args.only: data = [d for d in data if d[0] in args.only]
     rows = []
     print(f'{torch.get_num_threads()} threads\n')
-    print('| data | seed | way | frozen accuracy | final accuracy | gain | epochs unfrozen | unfrozen s | share of the recipe |')
-    print('|---|---|---|---|---|---|---|---|---|')
+    print('| data | seed | way | format | probe s | frozen accuracy | final accuracy | gain | epochs unfrozen | unfrozen s | '
+          'share of the recipe |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|')
     for name, path in data:
         for seed in args.seeds:
             for way in WAYS:
                 r = dict(data=name, **run(path, seed, way)); rows.append(r)
-                print(f"| {name} | {seed} | {way} | {r['frozen_acc']:.4f} | {r['acc']:.4f} | {r['acc']-r['frozen_acc']:+.4f} | "
+                print(f"| {name} | {seed} | {way} | {r['pick'].replace('_format', '')} | {r['probe_s']:.2f} | {r['frozen_acc']:.4f} | {r['acc']:.4f} | {r['acc']-r['frozen_acc']:+.4f} | "
                       f"{r['epochs']} | {r['unfrozen']:.1f} | {r['unfrozen']/r['total']:.1%} |", flush=True)
     print('\n| way | runs that gained | gain when it gained | share when it gained nothing | unfrozen s, one epoch: min–max |')
     print('|---|---|---|---|---|')

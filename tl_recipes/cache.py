@@ -129,32 +129,37 @@ def split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
     return nn.Sequential(*us[:i]), nn.Sequential(*us[i:])
 
 # %% ../nbs/04_cache.ipynb #bf7442a7
-def _rows_dl(x, y:Tensor, bs:int, views:int=1, shuffle:bool=False, fmt=torch.contiguous_format, device=None)->DataLoader:
-    "fastai `DataLoader` on cached rows `x`, `views` passes over items `y`, every row once, by `bs`; images in memory format `fmt`"
+def _rows_dl(x, y:Tensor, bs:int, views:int=1, shuffle:bool=False, memory_format=torch.contiguous_format,
+             device=None)->DataLoader:
+    "fastai `DataLoader` on cached rows `x`, `views` passes over items `y`, every row once, by `bs`; images in `memory_format`"
     n = len(y)
     def do_batch(b):
         b = torch.tensor(b); xb = x[b].float()
-        return (xb.contiguous(memory_format=fmt) if xb.ndim == 4 else xb), y[b % n]
+        return (xb.contiguous(memory_format=memory_format) if xb.ndim == 4 else xb), y[b % n]
     return DataLoader(range(views*n), bs=bs, shuffle=shuffle, drop_last=shuffle, device=device, do_batch=do_batch)
 
 # %% ../nbs/04_cache.ipynb #fa1c0002
-def _step_time(m:nn.Module, xb:Tensor, yb:Tensor, loss_func:Callable, fmt)->float:
-    "Seconds of one forward and backward pass of `m` on `xb`, `yb` by `loss_func`, model and batch in memory format `fmt`"
-    m.to(memory_format=fmt); xb = xb.contiguous(memory_format=fmt)
-    t = time.perf_counter(); loss_func(m(xb), yb).backward()
+def _step_time(m:nn.Module, xb:Tensor, yb:Tensor, loss_func:Callable, memory_format)->float:
+    "Seconds of one forward and backward pass of `m` on `xb`, `yb` by `loss_func`, both in `memory_format`"
+    m.to(memory_format=memory_format); xb = xb.contiguous(memory_format=memory_format)
+    with torch.enable_grad(): t = time.perf_counter(); loss_func(m(xb), yb).backward()
     return time.perf_counter() - t
 
+# %% ../nbs/04_cache.ipynb #fa1c0008
 def _fastest_format(m:nn.Module, xb:Tensor, yb:Tensor, loss_func:Callable):
-    "The memory format, contiguous or channels-last, in which `m` trains faster on the batch `xb`, `yb`; `m` left as it was"
-    state, grads, was = {k: v.clone() for k, v in m.state_dict().items()}, [p.requires_grad for p in m.parameters()], m.training
+    "The memory format, contiguous or channels-last, in which `m` trains faster on the batch `xb`, `yb` by `loss_func`"
     fs = (torch.contiguous_format, torch.channels_last)
+    if xb.ndim != 4 or len(xb) < 2 or not any(p.ndim == 4 for p in m.parameters()): return fs[0]
+    state, modes = {k: v.clone() for k, v in m.state_dict().items()}, [(u, u.training) for u in m.modules()]
+    rg = [p.requires_grad for p in m.parameters()]
     try:
         for p in m.parameters(): p.requires_grad_(True)
         with torch.random.fork_rng(devices=[]):  # dropout's draws: the training to come sees the same numbers
-            ts = [[_step_time(m.train(), xb, yb, loss_func, f) for f in fs] for _ in range(3)]  # the first round warms up
+            ts = [[_step_time(m.train(), xb, yb, loss_func, f) for f in fs] for _ in range(3)]  # round 1 warms up
     finally:
-        m.to(memory_format=torch.contiguous_format).train(was); m.load_state_dict(state)
-        for p, g in zip(m.parameters(), grads): p.requires_grad_(g); p.grad = None
+        m.to(memory_format=fs[0]); m.load_state_dict(state)
+        for u, t in modes: u.training = t
+        for p, r in zip(m.parameters(), rg): p.requires_grad_(r); p.grad = None
     return min(fs, key=lambda f: min(r[fs.index(f)] for r in ts[1:]))
 
 # %% ../nbs/04_cache.ipynb #1c5f1f1e
@@ -232,13 +237,13 @@ class ActivationCache:
         return tuple(_through(m, *a, device=dev) for a in (self.train, self.valid))
 
     @contextmanager
-    def _swap(self, model:nn.Module, trn:tuple, val:tuple, fmt=torch.contiguous_format):
-        "Inside, `learn` is `model` on the cached `trn` and `val` in memory format `fmt`, with `_features_opt`"
+    def _swap(self, model:nn.Module, trn:tuple, val:tuple, memory_format=torch.contiguous_format):
+        "Inside, `learn` is `model` on the cached `trn` and `val` in `memory_format`, with `_features_opt`"
         l, views = self.learn, 1 + self.n_aug
         old, dev, bs = (l.dls, l.model, l.splitter, l.opt, l.opt_func), l.dls.device, l.dls.bs
-        l.dls = DataLoaders(_rows_dl(*trn, bs, views, shuffle=True, fmt=fmt, device=dev),
-                            _rows_dl(*val, 2*bs, fmt=fmt, device=dev), device=dev)
-        l.model, l.opt, l.splitter = model.to(memory_format=fmt), None, lambda m: [params(m[0]), params(m[1])]
+        l.dls = DataLoaders(_rows_dl(*trn, bs, views, shuffle=True, memory_format=memory_format, device=dev),
+                            _rows_dl(*val, 2*bs, memory_format=memory_format, device=dev), device=dev)
+        l.model, l.opt, l.splitter = model.to(memory_format=memory_format), None, lambda m: [params(m[0]), params(m[1])]
         l.opt_func = _features_opt(l.opt_func)
         try: yield l
         finally:
@@ -253,9 +258,9 @@ class ActivationCache:
         "A context in which `learn` is the body's last stage and its head, on the activations at that stage's input"
         if self.at != 'last': raise ValueError("the last stage trains on the activations at its input: pass at='last'")
         l, m, (x, y) = self.learn, nn.Sequential(self.top, self.learn.model[1]), self.train
-        i = torch.arange(min(l.dls.bs, len(y)))  # a batch of the cache, to time a step in each memory format
-        fmt = _fastest_format(m, x[i].float(), y[i], l.loss_func) if _on_cpu(l.dls.train) else torch.contiguous_format
-        return self._swap(m, self.train, self.valid, fmt)
+        b = min(l.dls.bs, len(y))  # a batch of the cache, to time a step in each memory format
+        mf = _fastest_format(m, x[:b].float(), y[:b], l.loss_func) if _on_cpu(l.dls.train) else torch.contiguous_format
+        return self._swap(m, self.train, self.valid, mf)
 
     def close(self):
         "Remove the activations put on disk past the memory budget"

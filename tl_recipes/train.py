@@ -191,7 +191,8 @@ def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, whil
             _fit(self, KeepBest(path=model_dir, fname='best_head'), freeze_epochs, lr, **kwargs)
         if at == 'head': cached.close()  # the whole body trains on the images: no cache, and `model_dir` back
         if epochs:
-            with _unfrozen(self, c, at, res, mon), _stage(self, res, 'unfrozen'):
+            t = time.time()  # the last stage's probe of memory formats too
+            with _unfrozen(self, c, at, res, mon), _stage(self, res, 'unfrozen', t):
                 self.unfreeze(); res['lrs']['unfrozen'] = [lr/2/lr_mult, lr/2]
                 keep = KeepBest(mon, best=res['metrics']['frozen'][mon], patience=patience, path=model_dir)
                 _fit(self, keep, epochs, slice(lr/2/lr_mult, lr/2), **{'pct_start': 0.3, 'div': 5., **kwargs})
