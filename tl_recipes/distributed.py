@@ -12,6 +12,7 @@ from fastai.distributed import DistributedDL, DistributedTrainer
 import fastai.torch_core
 from .core import *
 from .cache import *
+import tl_recipes.cache as _cache
 
 # %% auto #0
 __all__ = ['is_distrib', 'from_rank0', 'gather_shards', 'alone', 'RankZeroWrites', 'distrib_device', 'default_workers',
@@ -98,6 +99,14 @@ def _lr_find_rank0(self:Learner, *args, **kwargs):
     res = from_rank0(res)
     return collections.namedtuple('SuggestedLRs', list(res))(**res)
 
+# %% ../nbs/05a_distributed.ipynb #fb0a1c01
+_probe = _cache._fastest_format
+
+def _fastest_format_rank0(*args):
+    "`_fastest_format(*args)` timed on rank 0 alone, its pick on every process: DDP wants the same strides everywhere"
+    fs = (torch.contiguous_format, torch.channels_last)
+    return fs[from_rank0(fs.index(_probe(*args)) if rank_distrib() == 0 else None)]
+
 # %% ../nbs/05a_distributed.ipynb #e4b5c6d7
 class RankZeroWrites(Callback):
     "On the processes of rank above 0, the callbacks that write files (those with a `writes`) do not write"
@@ -115,11 +124,12 @@ _fastai_distrib_ctx = getattr(Learner.distrib_ctx, 'fastai', Learner.distrib_ctx
 def distrib_ctx(self:Learner, sync_bn:bool=True, # replace the BatchNorm layers with `nn.SyncBatchNorm`
                 in_notebook:bool=False, # launched from a notebook
                 **kwargs):
-    "fastai's `distrib_ctx`, and on several processes: the cache in shards, `lr_find` on rank 0, files written by rank 0"
+    "fastai's `distrib_ctx`, and on several processes: the cache in shards, `lr_find` and the format probe on rank 0, files by rank 0"
     with _fastai_distrib_ctx(self, sync_bn, in_notebook, **kwargs):
         if not is_distrib(): yield self; return
         with _patched(DistributedDL, '_broadcast', _broadcast), _patched(ActivationCache, '_fill', _sharded_fill), \
-             _patched(Learner, 'lr_find', _lr_find_rank0), self.added_cbs(RankZeroWrites()): yield self
+             _patched(Learner, 'lr_find', _lr_find_rank0), \
+             _patched(_cache, '_fastest_format', _fastest_format_rank0), self.added_cbs(RankZeroWrites()): yield self
 
 Learner.distrib_ctx.fastai = _fastai_distrib_ctx
 
