@@ -27,9 +27,10 @@ class KeepBest(TrackerCallback):
                  patience:int|None=None, # stop after this many epochs without a better one; 0 or None: never stop early
                  path:Path|str|None=None, # a folder to save the best weights into as `fname.pth`, whole
                  fname:str='best', # the file name, without `.pth`
+                 verbose:bool=True, # print a line when it stops early
                 ):
         super().__init__(monitor=monitor, comp=comp, min_delta=min_delta, reset_on_fit=best is None)
-        store_attr('best,patience,path,fname'); self.state, self.writes = None, True
+        store_attr('best,patience,path,fname,verbose'); self.state, self.writes = None, True
 
     def before_fit(self):
         super().before_fit()
@@ -48,7 +49,7 @@ class KeepBest(TrackerCallback):
         if self.new_best: self.keep(); self.wait = 0; return
         self.wait += 1
         if self.patience and self.wait >= self.patience:
-            print(f"No better {self.monitor} in {self.wait} epoch{'s'*(self.wait > 1)}: stopping, the best weights put back")
+            if self.verbose: print(f"No better {self.monitor} in {self.wait} epoch{'s'*(self.wait > 1)}: stopping, the best weights put back")
             raise CancelFitException()
 
     def after_fit(self): self.restore(self.learn)
@@ -194,7 +195,7 @@ def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, whil
             t = time.time()  # the last stage's probe of memory formats too
             with _unfrozen(self, c, at, res, mon), _stage(self, res, 'unfrozen', t):
                 self.unfreeze(); res['lrs']['unfrozen'] = [lr/2/lr_mult, lr/2]
-                keep = KeepBest(mon, best=res['metrics']['frozen'][mon], patience=patience, path=model_dir)
+                keep = KeepBest(mon, best=res['metrics']['frozen'][mon], patience=patience, path=model_dir, verbose=False)
                 _fit(self, keep, epochs, slice(lr/2/lr_mult, lr/2), **{'pct_start': 0.3, 'div': 5., **kwargs})
     self.freeze()
     return res
