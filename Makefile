@@ -22,10 +22,11 @@ demo: $(STAMP)
 # Every notebook is executed by the docs build, as nbdev_test executes it, which tests/test_docs.py runs: once, not twice.
 # pytest and the docs build run side by side, each with half the cores for torch (OMP_NUM_THREADS, unless already set):
 # training this small is far from twice as fast on twice the threads, and a fresh kernel imports fastai on one core.
-# Measured on the newest stack's two steps, one way then the other on one clone, 2 cores: 248 s side by side, 346 s
-# one after the other.
-HALF := $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 1 ? n / 2 : 1 )))
-both = OMP_NUM_THREADS=$${OMP_NUM_THREADS:-$(HALF)} $(MAKE) -s -j2 --output-sync=target --no-print-directory $(1)
+# Measured once each way on the newest stack's two steps, one clone, 2 cores: 248 s side by side, 346 s one after the other.
+# Each step's output is printed whole when it ends (GNU make 4; the 3.81 of macOS interleaves them).
+HALF := $(shell n=$$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); echo $$(( n > 1 ? n / 2 : 1 )))
+SYNC := $(if $(filter output-sync,$(.FEATURES)),--output-sync=target)
+both = OMP_NUM_THREADS=$${OMP_NUM_THREADS:-$(HALF)} $(MAKE) -s -j2 $(SYNC) --no-print-directory $(1)
 test: $(STAMP)
 	@$(call both,pytest docs-test)
 
@@ -38,7 +39,7 @@ pytest: $(STAMP)
 
 # The docs site built offline, every notebook executed (their tests included), each page then opened in headless Chromium.
 docs-test: $(STAMP)
-	@$(call timed,docs,MPLBACKEND=Agg $(BIN)/pytest -q tests/test_docs.py)
+	@$(call timed,docs,MPLBACKEND=Agg $(BIN)/pytest -q -p no:cacheprovider tests/test_docs.py)  # beside pytest: one writes its cache
 
 # The users' world: a second environment with the newest releases that settings.ini admits (fastai 2.8.12 on fastcore 2
 # today), built afresh each time, no lock. pytest (less the lock test and the docs build, which needs nbdev 2), then the

@@ -58,6 +58,7 @@ if watch and log and 'RANK' in os.environ:
 SKEW = '''
 if os.environ.get('RANK') in ('0', '1'):
     import torch, tl_recipes.cache as cache
+    assert hasattr(cache, '_step_time')  # what the probe times: renamed, this test would test nothing
     fast = torch.channels_last if os.environ['RANK'] == '0' else torch.contiguous_format
     cache._step_time = lambda m, xb, yb, loss_func, f: 0.0 if f == fast else 1.0
 '''
@@ -79,6 +80,7 @@ def test_tl_train_on_two_processes(digits, tmp_path, unfreeze):
                TL_TEST_WATCH=str(tmp_path/'run'), TL_TEST_LOG=str(tmp_path/'log'))
     p = torchrun('--no-python', BIN/'tl_train', digits, '--out', tmp_path/'run', *TRAIN, '--unfreeze', unfreeze, env=env)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    assert 'Error in sitecustomize' not in p.stderr, p.stderr[-3000:]  # Python goes on without the hook and the skew
     assert p.stdout.count('final valid accuracy') == 1 and '2 processes' in p.stdout
     assert p.stdout.count('unfreezing the') == 1  # rank 0's line of what unfreezing gained: rank 1 prints nothing
     acc = float(re.search(r'final valid accuracy (\d\.\d{4})', p.stdout).group(1))
