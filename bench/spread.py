@@ -94,6 +94,31 @@ def index_example(seed):
     res = transfer_learner(dls).fine_tune_recipe(1, freeze_epochs=8)
     return dict(frozen=res['metrics']['frozen']['accuracy'], unfrozen=res['metrics']['unfrozen']['accuracy'])
 
+def nb06a_label_issues(seed):
+    "06a_clean: `label_issues` on 300 digits at 48 px with 5% of their labels changed, a copy and an image of noise"
+    from PIL import Image
+    d = _tmp()/'digits'; shutil.copytree(make_digits(n=300), d)
+    f = next(d.glob('*_0007.png')); shutil.copy(f, d/f.name.replace('_0007', '_9007'))  # seven_0007.png, unless shuffled
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(d/'three_9999.png')
+    df = flip_labels(d, seed=seed)  # b4e7e707: the notebook's `noisy_digits(42)`
+    set_seed(seed)
+    dls = df_dls(df, d, fn_col='file', label_col='label', valid_col='is_valid', size=48, flip=False, min_scale=1.0,
+                 bs=32, num_workers=0)
+    with redirect_stdout(io.StringIO()): issues = label_issues(transfer_learner(dls), seed=seed)
+    flipped = set(df.file[df.label != df.true_label])
+    top = set(issues.file.map(lambda f: Path(f).name).head(2*len(flipped)))
+    return dict(recall=len(flipped & top)/len(flipped))
+
+def nb17_clean(seed):
+    "17_clean: `label_issues` on the Pets stand-in with 5% of its labels changed (`flip_labels`), 48 px"
+    cfg = tutorial_setup('pets', 'resnet34', 224, offline=True)
+    df = flip_labels(cfg.path, pct=0.05, seed=seed)
+    dls = df_dls(df, cfg.path, fn_col='file', label_col='label', valid_col='is_valid', size=cfg.size, num_workers=0)
+    with redirect_stdout(io.StringIO()): issues = label_issues(transfer_learner(dls, cfg.arch, path=_tmp()))
+    flipped = set(df.file[df.label != df.true_label])
+    top = set(issues.file.map(lambda f: str(Path(f).relative_to(cfg.path))).head(2*len(flipped)))
+    return dict(recall=len(flipped & top)/len(flipped))
+
 def nb07_export(seed):
     "07_export: `fine_tune_recipe(0, freeze_epochs=6)`, exported; its predictions against fastai's (agreement, not accuracy)"
     set_seed(seed); dls = _digits_dls(300, 48, seed, bs=32)
@@ -241,6 +266,8 @@ BARS = dict(
     nb05_on_disk=dict(unfrozen=(0.8, '05_train e5c05f61: fine_tune_recipe(1, freeze_epochs=8, mem_budget=1e6), unfrozen',
                                 True, '>')),
     index_example=dict(frozen=(0.8, 'index 61dfa6f4: the six-line example, frozen', True, '>')),
+    nb06a_label_issues=dict(recall=(0.7, '06a_clean bc44f63d: recall of the changed labels among the top 2N rows')),
+    nb17_clean=dict(recall=(0.8, '17_clean ed417706: recall of the changed labels among the top 2N rows (the stand-in)')),
     nb07_export=dict(agree=(0.9, '07_export 265833f6: exported model agrees with get_preds (no control: agreement)', False)),
     nb07a_demo=dict(acc=(0.8, '07a_demo 9b17791d: digits_demo(n=500)', True, '>')),
     cli_train=dict(acc=(0.8, 'test_cli: test_train'), cls=(0.6, "test_cli: test_predict on 'three'")),

@@ -23,7 +23,7 @@ def test_demo_subset(tmp_path):
     assert p.returncode == 0, p.stderr[-3000:]
     assert final_accuracy(p.stdout) >= 0.85  # spread: bench/spread.md, demo_subset
     out = tmp_path/'report'
-    for f in ['lr_find_frozen.png', 'top_losses.png', 'confusion_matrix.png', 'curves_frozen.png',
+    for f in ['lr_find_frozen.png', 'top_losses.png', 'grad_cam.png', 'confusion_matrix.png', 'curves_frozen.png',
               'curves_unfrozen.png', 'log_frozen.csv', 'log_unfrozen.csv', 'items.csv', 'per_class.csv',
               'most_confused.png', 'most_confused.csv', 'recipe.json', 'report.html', 'model/model.safetensors', 'model/model.json']:
         assert (out/f).stat().st_size > 0, f

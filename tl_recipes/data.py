@@ -24,6 +24,23 @@ def _presize(size, presize, flip, min_scale, valid_scale=1., batch_tfms=None):
     for t in aug.filter(risinstance(RandomResizedCropGPU)): t.valid_scale = valid_scale
     return dict(item_tfms=Resize(presize or 2*size), batch_tfms=aug + L(batch_tfms))
 
+# %% ../nbs/02_data.ipynb #rl000002
+class _Relabel:
+    "The labeller `get_y`, except for the files of `labels` (absolute paths): their label there"
+    def __init__(self, get_y:callable, labels:dict): self.get_y, self.labels = get_y, labels
+    def __call__(self, f): return self.labels.get(os.path.abspath(f)) or self.get_y(f)
+
+def _relabelled(get_y:callable, relabel:Path|str|None)->callable:
+    "`get_y`, with the relabels of the cleaning log `relabel` (those that moved no file) over it"
+    if relabel is None: return get_y
+    f = Path(relabel)
+    if not f.is_file(): raise FileNotFoundError(f"relabel={str(relabel)!r} is not a file: pass the cleaning log `ImageCleaner.apply` wrote")
+    df = pd.read_csv(f, dtype=str, keep_default_na=False)
+    if missing := {'file', 'new_label', 'action', 'moved_to'} - set(df.columns):
+        raise ValueError(f"{f} has no column {', '.join(sorted(missing))}: pass the cleaning log `ImageCleaner.apply` wrote")
+    rows = df[(df.action == 'relabel') & (df.moved_to == '')]
+    return _Relabel(get_y, {os.path.abspath(p): y for p, y in zip(rows.file, rows.new_label)})
+
 # %% ../nbs/02_data.ipynb #3cf799f3
 def _dls(r:AuditReport, # the audit of the files to load
          get_y:callable, # labeller
@@ -33,13 +50,14 @@ def _dls(r:AuditReport, # the audit of the files to load
          min_scale:float=0.75, # smallest area a random crop keeps
          valid_scale:float=1., # side of the centre crop validation keeps, of `presize` (224/256: torchvision's)
          bs:int=64, # batch size
+         relabel:Path|str|None=None, # a cleaning log (`ImageCleaner`'s CSV: `file`, `old_label`, `new_label`): labels that override
          **kwargs # passed to `DataBlock.dataloaders`
         )->DataLoaders:
     "`DataLoaders` of the files audited in `r`, labelled by `get_y`, with presizing to `size`"
     check_ints(1, size=size, presize=presize, bs=bs); check_ints(0, num_workers=kwargs.get('num_workers'))
     for k, v in dict(min_scale=min_scale, valid_scale=valid_scale).items():
         if not 0 < v <= 1: raise ValueError(f"{k}={v!r}: pass a fraction above 0, at most 1")
-    presize = presize or 2*size
+    presize, get_y = presize or 2*size, _relabelled(get_y, relabel)
     dblock = DataBlock(blocks=(RGBImageBlock(presize), CategoryBlock), get_y=get_y, splitter=IndexSplitter(r.splits[1]),
                        **_presize(size, presize, flip, min_scale, valid_scale))
     dls = dblock.dataloaders(r.items, path=r.path, bs=bs, **kwargs)

@@ -15,7 +15,7 @@ from .core import *
 __all__ = ['REPORT_FILES', 'write_report', 'interp_report']
 
 # %% ../nbs/06_interpret.ipynb #6ce682b4
-REPORT_FILES = ('top_losses.png', 'confusion_matrix.png', 'most_confused.png', 'most_confused.csv', 'per_class.csv',
+REPORT_FILES = ('top_losses.png', 'grad_cam.png', 'confusion_matrix.png', 'most_confused.png', 'most_confused.csv', 'per_class.csv',
                 'items.csv', 'report.html')
 
 # %% ../nbs/06_interpret.ipynb #baf42259
@@ -70,6 +70,40 @@ class _TrimMemory(Callback):
     "Return the memory freed by each batch to the system, so that a pass over many batches keeps a flat peak"
     def after_batch(self): trim_memory()
 
+# %% ../nbs/06_interpret.ipynb #gc000002
+def _grad_cam(head:nn.Module, # fastai's head: from the body's feature maps to the classes
+              act:Tensor, # the body's activations over a batch, `(n, channels, h, w)`
+              cls:Tensor, # one class index per image: the class whose evidence to map
+             )->Tensor:
+    "Grad-CAM of `head` on the body's activations `act` for the classes `cls`: one map per image at their resolution, 0 to 1"
+    with torch.enable_grad():
+        a = act.detach().requires_grad_()
+        g, = torch.autograd.grad(head(a)[torch.arange(len(a)), cls].sum(), a)
+    cam = (g.mean((2, 3), keepdim=True) * a.detach()).sum(1).relu()
+    return cam / cam.flatten(1).max(1).values.clamp_min(1e-12)[:, None, None]
+
+# %% ../nbs/06_interpret.ipynb #gc000005
+def _plot_grad_cam(learn:Learner, files:list, k:int):
+    "Grad-CAM of `learn`'s predicted class over the first `k` of `files` (the top losses), titled predicted / actual and file"
+    dl = learn.dls.test_dl(files[:k], with_labels=True, bs=k)
+    xb, yb = dl.one_batch()
+    m, was = learn.model.to(xb.device), learn.model.training
+    try:
+        with torch.no_grad(): act = m.eval()[0](xb); pred = m[1](act).argmax(1)
+        cam = _grad_cam(m[1], act, pred).cpu() if act.ndim == 4 else None
+    finally: m.train(was)
+    imgs, n = learn.dls.decode((xb,))[0], int(math.ceil(math.sqrt(k)))
+    fig, axs = plt.subplots(n, n, figsize=(3*n, 3*n), squeeze=False)
+    for i, (ax, img, p, y, f) in enumerate(zip(axs.flat, imgs, pred, yb, files)):
+        show_image(img, ax=ax)
+        if cam is not None:
+            ax.imshow(cam[i], alpha=0.5, extent=(0, img.shape[-1], img.shape[-2], 0), interpolation='bilinear', cmap='magma')
+        ax.set_title(f"{learn.dls.vocab[int(p)]} / {learn.dls.vocab[int(y)]}\n{Path(f).name}", fontsize=9)
+    for ax in axs.flat: ax.axis('off')
+    fig.suptitle('Grad-CAM of the predicted class (predicted / actual)' if cam is not None else
+                 f"No Grad-CAM: the body's output has shape {tuple(act.shape[1:])}, not a feature map")
+    return fig
+
 # %% ../nbs/06_interpret.ipynb #8e9ca5b0
 def write_report(learn:Learner, # a trained learner
                  out:Path, # an existing folder to write the files into
@@ -82,8 +116,11 @@ def write_report(learn:Learner, # a trained learner
     probs, targs, losses = learn.get_preds(dl=dl, with_loss=True, cbs=_TrimMemory())  # no inputs kept (fastai#3141)
     interp = ClassificationInterpretation(learn, dl, losses)  # decodes only the top `k` items to show them
     interp.plot_top_losses(k, nrows=int(math.ceil(math.sqrt(k))))
-    _name_titles(plt.gcf(), [dl.items[i] for i in losses.topk(k).indices])
+    top = [dl.items[i] for i in losses.topk(k).indices]
+    _name_titles(plt.gcf(), top)
     files = [save_fig(out/'top_losses.png')]
+    _plot_grad_cam(learn, top, k)
+    files.append(save_fig(out/'grad_cam.png'))
     cm = confusion_matrix(targs, probs.argmax(1), labels=range(len(vocab)))  # rows actual, columns predicted
     interp.confusion_matrix = lambda: cm.copy()  # fastai's runs `get_preds` again; `most_confused` zeroes the diagonal
     interp.plot_confusion_matrix()
