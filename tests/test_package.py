@@ -73,7 +73,7 @@ def test_requirements_accept_todays_fastai():
 def test_tutorials_need_no_nbdev():
     "Tutorials export nothing: no `default_exp`, no `nbdev_export()` cell, which fails where nbdev is missing (Colab)"
     nbs = sorted((ROOT/'nbs').glob('1[0-9]_*.ipynb'))
-    assert len(nbs) == 7
+    assert len(nbs) == 8  # 10_digits_demo ... 17_clean
     for nb in nbs:
         src = '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'])
         assert 'default_exp' not in src and 'nbdev_export' not in src and 'import nbdev' not in src, nb.name

@@ -36,6 +36,7 @@ def execute(fn:Path, flags:set):
     except Exception: raise RuntimeError(f'{fn.name} failed:\n{k.prettytb(fname=fn)}') from None
     return nb
 
+WIDGET = 'application/vnd.jupyter.widget-view+json'  # its page script comes from a CDN: a page must read offline
 BAR = re.compile(r'\|[█X-]*\| *\d+\.\d+% \[')  # a fastprogress bar, printed as text
 
 def _terminal(text:str)->str:
@@ -61,6 +62,7 @@ def _page_cells(nb)->list:
         c['source'] = '\n'.join(l for l in c['source'].splitlines() if not l.startswith('#|')).strip('\n')
         for o in c.get('outputs', []):
             if o.get('output_type') == 'stream': o['text'] = _terminal(''.join(o['text']))
+            if WIDGET in o.get('data', {}): o['data'] = {'text/plain': '[an ipywidgets widget: it draws when the notebook runs in Jupyter]'}
         c['outputs'] = [o for o in c.get('outputs', []) if o.get('output_type') != 'stream' or o['text'].strip()]
         if c['source'] or c.get('outputs'): cells.append(c)
     return cells
@@ -90,7 +92,8 @@ def _plain_pages():
 
 def render(nb, title:str, nav:str)->str:
     "HTML of the notebook `nb`, with the site's navigation `nav` on top"
-    d = dict(nbformat=4, nbformat_minor=5, metadata=dict(nb.get('metadata', {})), cells=_page_cells(nb))
+    meta = {k: v for k, v in dict(nb.get('metadata', {})).items() if k != 'widgets'}  # no widget state: no CDN script
+    d = dict(nbformat=4, nbformat_minor=5, metadata=meta, cells=_page_cells(nb))
     d = nbformat.reads(json.dumps(d), as_version=4)  # as read from disk: multi-line outputs joined, the schema's types
     body, _ = HTMLExporter(template_name='lab').from_notebook_node(d, resources=dict(metadata=dict(name=title)))
     # the template's require.js and MathJax come from a CDN: no page uses them, and a page must read offline
