@@ -178,7 +178,8 @@ def _card(self:ImageCleaner, r, on_edit:callable=noop):
 @patch
 def widget(self:ImageCleaner):
     "The cleaner in a notebook: filters for class and split, a page of images with their choices, pages, apply"
-    import ipywidgets as W
+    try: import ipywidgets as W
+    except ImportError: raise ImportError("ImageCleaner.widget needs ipywidgets: pip install ipywidgets (Colab has it)") from None
     cls = W.Dropdown(options=[('all classes', '')] + [(v, v) for v in self.vocab], value='', description='class')
     split = W.Dropdown(options=[('both splits', ''), ('train', 'train'), ('valid', 'valid')], value='', description='split')
     prev, nxt, go = W.Button(description='previous'), W.Button(description='next'), W.Button(description='apply', button_style='warning')
