@@ -110,7 +110,7 @@ def apply(self:ImageCleaner)->pd.DataFrame:
     done, skipped = [], []
     for f, a in list(self.edits.items()):
         old, p = self.label(f), Path(f)
-        if _stamp(f) is None or _stamp(f) != self.stamps.get(f):
+        if (now := _stamp(f)) is None or now != self.stamps.get(f):
             skipped.append(f"{f}: changed on disk since it was shown"); continue
         try: dest = self.removed/p.relative_to(self.path) if a == REMOVE else _target(p, old, a, self.layout)
         except ValueError as e: skipped.append(f"{f}: {e}; pass layout='csv' to log the relabel only"); continue
