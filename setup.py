@@ -17,7 +17,8 @@ setuptools.setup(
     license=lic[0], packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True, zip_safe=False, python_requires='>=' + min_python,
     install_requires=shlex.split(cfg.get('requirements', '')),
-    extras_require={'dev': shlex.split(cfg.get('dev_requirements', ''))},
+    extras_require={'dev': shlex.split(cfg.get('dev_requirements', '')),
+                    'onnx': shlex.split(cfg.get('onnx_requirements', ''))},  # export_model(onnx=True), tl_recipes.serve
     classifiers=['Development Status :: ' + statuses[int(cfg['status'])], 'Intended Audience :: ' + cfg['audience'].title(),
                  'License :: ' + lic[1], 'Natural Language :: ' + cfg['language'].title()]
                 + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],

@@ -13,6 +13,7 @@ import tempfile, time
 from unittest import mock
 from PIL import Image
 from tl_recipes.all import *
+from tl_recipes.pixels import open_rgb
 from fastai.vision.all import RegexLabeller, using_attr
 
 def make_folder(size):

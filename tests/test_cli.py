@@ -16,17 +16,17 @@ def test_train(trained):
     assert p.returncode == 0, p.stderr[-2000:]
     acc = float(re.fullmatch(r'final valid accuracy (\d\.\d{4})', p.stdout.strip().splitlines()[-1]).group(1))
     assert acc >= BAR_ACC
-    assert {f.name for f in (tmp/'run'/'model').iterdir()} == {'model.json', 'model.safetensors'}
-    assert (tmp/'run'/'report'/'report.html').read_text().count('data:image/png;base64,') == 3  # top losses, Grad-CAM, confusion
+    assert {f.name for f in (tmp/'run'/'model').iterdir()} == {'README.md', 'model.json', 'model.safetensors'}
+    assert (tmp/'run'/'report'/'report.html').read_text().count('data:image/png;base64,') == 4  # top losses, Grad-CAM, confusion, calibration
 
 def test_report_page_in_a_browser(trained):
-    "`report.html` as a reader sees it in headless Chromium: the three figures decode, no error on the console"
+    "`report.html` as a reader sees it in headless Chromium: the four figures decode, no error on the console"
     sys.path.insert(0, str(Path(__file__).parent.parent/'tools'))
     from browser_check import browser, check
     if browser() is None: pytest.skip('no chromium on this machine: apt-get install chromium')
     tmp, _, _ = trained
     r = check(tmp/'run'/'report'/'report.html', shot=tmp/'report.png')
-    assert (r['images'], r['broken'], r['errors']) == (3, [], []), r
+    assert (r['images'], r['broken'], r['errors']) == (4, [], []), r
     assert (tmp/'report.png').stat().st_size > 10_000  # a screenshot of a drawn page
 
 def test_predict(trained):

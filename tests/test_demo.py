@@ -25,7 +25,7 @@ def test_demo_subset(tmp_path):
     out = tmp_path/'report'
     for f in ['lr_find_frozen.png', 'top_losses.png', 'grad_cam.png', 'confusion_matrix.png', 'curves_frozen.png',
               'curves_unfrozen.png', 'log_frozen.csv', 'log_unfrozen.csv', 'items.csv', 'per_class.csv',
-              'most_confused.png', 'most_confused.csv', 'recipe.json', 'report.html', 'model/model.safetensors', 'model/model.json']:
+              'most_confused.png', 'most_confused.csv', 'calibration.png', 'recipe.json', 'report.html', 'model/model.safetensors', 'model/model.json']:
         assert (out/f).stat().st_size > 0, f
     assert len(list((tmp_path/'home'/'digits_600').glob('*.png'))) == 600
     meta = json.loads((out/'model/model.json').read_text())

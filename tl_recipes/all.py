@@ -18,11 +18,13 @@ from .interpret import interp_report
 from .clean import flip_labels, label_issues
 from .cleaner import ImageCleaner, undo_cleaning
 from .export import export_model, load_export, predict_folder
+from .serve import load_onnx, classifier_app
 from .demo import make_digits, make_patches, make_glyphs, digits_demo
 
 OURS = ['make_digits', 'make_patches', 'make_glyphs', 'digits_demo', 'regex_dls', 'folder_dls', 'csv_dls', 'df_dls',
         'image_dls', 'tutorial_data', 'tutorial_setup', 'audit_images', 'efficientnet_lite0', 'transfer_learner',
         'dense_head', 'param_report', 'ActivationCache', 'KeepBest', 'RecipeReport', 'plot_curves', 'interp_report',
         'flip_labels', 'label_issues', 'ImageCleaner',
-        'undo_cleaning', 'export_model', 'load_export', 'predict_folder']
+        'undo_cleaning', 'export_model', 'load_export', 'predict_folder', 'load_onnx',
+        'classifier_app']
 __all__ = [n for n in dir(_fastai) if not n.startswith('_')] + OURS

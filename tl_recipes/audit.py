@@ -10,33 +10,11 @@ import numpy as np, pandas as pd
 from PIL import Image, UnidentifiedImageError
 from fastai.vision.all import *
 from .core import *
+from .pixels import open_rgb, _to_rgb
+_all_ = ['open_rgb']
 
 # %% auto #0
-__all__ = ['open_rgb', 'PILImageRGB', 'RGBImageBlock', 'AuditReport', 'audit_images']
-
-# %% ../nbs/01_audit.ipynb #653578c0
-_HIGH_BIT = ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F')
-
-def _to_rgb(im:Image.Image)->Image.Image:
-    "`im` as 8-bit RGB: 16-bit values scaled to 8 bits, transparent pixels on white"
-    if im.mode in _HIGH_BIT:
-        a = np.asarray(im, dtype=np.float32)
-        im = Image.fromarray((a/257 if a.max() > 255 else a).clip(0, 255).astype(np.uint8))
-    if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')
-    if im.mode in ('RGBA', 'LA', 'PA'):
-        im = Image.alpha_composite(Image.new('RGBA', im.size, 'white'), im.convert('RGBA'))
-    return im.convert('RGB')
-
-# %% ../nbs/01_audit.ipynb #247bdb78
-def open_rgb(fn:Path|str|Image.Image, # image file, or an open PIL image
-             size:int|None=None, # the smallest side the pipeline needs; large images are reduced to about twice that
-            )->Image.Image:
-    "Open `fn` as an 8-bit RGB image, reduced towards `2*size` when it is much larger"
-    im = fn if isinstance(fn, Image.Image) else Image.open(fn)
-    if size and im.format == 'JPEG': im.draft(None, (2*size, 2*size))  # the decoder skips detail we would throw away
-    im = _to_rgb(im)
-    if size and (f := min(im.size)//(2*size)) >= 2: im = im.reduce(f)
-    return im
+__all__ = ['PILImageRGB', 'RGBImageBlock', 'AuditReport', 'audit_images', 'open_rgb']
 
 # %% ../nbs/01_audit.ipynb #93399165
 class PILImageRGB(PILImage):

@@ -10,7 +10,7 @@ __all__ = ['tl_demo', 'tl_train', 'tl_predict', 'tl_report']
 # copies to argparse unevaluated, and argparse cannot call the string 'str'.
 import errno, inspect, sys, time
 from contextlib import contextmanager, nullcontext
-from fastcore.script import call_parse, bool_arg
+from fastcore.script import call_parse, bool_arg, store_true
 from fastai.vision.all import *
 from .core import check_ints, folder_lock
 from .data import *
@@ -18,6 +18,7 @@ from .learner import *
 from .train import *
 from .interpret import *
 from .export import *
+from .serve import load_onnx
 from .distributed import *
 from .demo import *
 
@@ -117,9 +118,10 @@ def tl_train(path:str, # folder of images, in any layout of `image_dls`
     _run('tl_train', _train, **{k: v for k, v in locals().items() if k != 'kwargs'}, **kwargs)
 
 # %% ../nbs/08_cli.ipynb #5e5c2d44
-def _predict(model, path, csv, bs, k, device):
-    "Predict the image or folder `path` with the exported `model`; print the table"
-    df = predict_folder(load_export(model, device), path, csv=csv, bs=bs, k=k, progress=sys.stdout.isatty())
+def _predict(model, path, csv, bs, k, device, onnx=False):
+    "Predict the image or folder `path` with the exported `model`, its `model.onnx` if `onnx`; print the table"
+    m = load_onnx(model) if onnx else load_export(model, device)
+    df = predict_folder(m, path, csv=csv, bs=bs, k=k, progress=sys.stdout.isatty())
     with pd.option_context('display.max_rows', 20, 'display.width', 200, 'display.max_colwidth', 60):
         print(df.drop(columns='error'))
     if (bad := df[df.error != '']).size:
@@ -134,9 +136,10 @@ def tl_predict(model:str, # folder written by `export_model` or `tl_train` (`tl_
                bs:int=64, # images per batch
                k:int=3, # how many classes to list per image
                device:str=None, # 'cpu', 'cuda', 'cuda:1' ...; default: a GPU if there is one
+               onnx:store_true=False, # predict with `model.onnx` on onnxruntime (an export with `onnx=True`); `device` unused
               ):
     "Predict the class of an image or of every image in a folder with an exported model"
-    _run('tl_predict', _predict, model=model, path=path, csv=csv, bs=bs, k=k, device=device)
+    _run('tl_predict', _predict, model=model, path=path, csv=csv, bs=bs, k=k, device=device, onnx=onnx)
 
 # %% ../nbs/08_cli.ipynb #4ba58372
 def _report(model, path, out, bs, seed, device, **layout):

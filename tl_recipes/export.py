@@ -4,7 +4,9 @@
 
 # %% ../nbs/07_export.ipynb #3f50ca66
 from __future__ import annotations
-import json, os, shutil, tempfile
+import contextlib, io, json, os, shutil, tempfile, warnings
+from collections import Counter
+from copy import deepcopy
 import torchvision.transforms as T
 from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file, save as safetensors_bytes
@@ -13,10 +15,14 @@ import fastai, timm, tl_recipes
 from .learner import *
 from fastai.vision.learner import _add_norm
 from .audit import open_rgb
+from .pixels import _rgb, _crop_resize
+from .interpret import _fit_temperature, _ece
+from .distributed import alone
+from .serve import UNSURE, _check_threshold
 from .core import *
 
 # %% auto #0
-__all__ = ['check_replaceable', 'export_model', 'TransferModel', 'as_device', 'load_export', 'predict_folder']
+__all__ = ['check_replaceable', 'TransferModel', 'export_model', 'as_device', 'load_export', 'predict_folder']
 
 # %% ../nbs/07_export.ipynb #af26d50b
 def _sizes(dls)->tuple:
@@ -34,7 +40,7 @@ def _stats(dls)->list:
     return [n[0].mean.flatten().tolist(), n[0].std.flatten().tolist()] if n else None
 
 # %% ../nbs/07_export.ipynb #bc65c838
-_EXPORT_FILES = {'model.json', 'model.safetensors', 'learner.pkl'}
+_EXPORT_FILES = {'model.json', 'model.safetensors', 'learner.pkl', 'model.onnx', 'README.md', 'serve.py', 'pixels.py'}
 
 def check_replaceable(path:Path):
     "Raise unless `path` is missing, an empty folder, or an earlier export (only files that `export_model` writes)"
@@ -66,70 +72,254 @@ def _export_head(learn:Learner, arch:str)->str:
     raise ValueError(f"cannot export this model: it is not `{arch}` with one of the heads {HEADS} that `load_export` "
                      "rebuilds; use `learn.export()` for others")
 
-# %% ../nbs/07_export.ipynb #722ac242
-def export_model(learn:Learner, # a trained learner from `transfer_learner`
-                 path:Path|str, # folder to write `model.safetensors` and `model.json` into
-                 pickle:bool=False, # also write fastai's `learn.export()` as `learner.pkl` (unsafe to load from others)
-                )->Path:
-    "Save `learn`'s weights as safetensors and its architecture, classes and preprocessing as JSON in the folder `path`"
-    path = Path(path); check_replaceable(path); path.parent.mkdir(parents=True, exist_ok=True)
-    presize, size, valid_scale = _sizes(learn.dls)
-    arch = _export_arch(learn)
-    meta = dict(arch=arch, head=_export_head(learn, arch), vocab=list(map(str, learn.dls.vocab)),
-                presize=presize, size=size, valid_scale=valid_scale,
-                stats=_stats(learn.dls),
-                versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
-    with staged_folder(path, keep=False, check=check_replaceable) as tmp:
-        # as bytes, written by Python with the umask's permissions (safetensors' own file is 0600; its write errors
-        # are not `OSError`s)
-        (tmp/'model.safetensors').write_bytes(safetensors_bytes({k: v.detach().cpu().contiguous()
-                                                                 for k, v in learn.model.state_dict().items()}))
-        (tmp/'model.json').write_text(json.dumps(meta, indent=2))
-        if pickle: learn.export(tmp/'learner.pkl')
-    return path
+# %% ../nbs/07_export.ipynb #36e11e62
+class _Preprocess(nn.Module):
+    "fastai's validation batch transforms as a module: uint8 items of `presize` to [0, 1], the centre `valid_scale` crop, resampling to `size`, normalisation by `stats`"
+    def __init__(self, presize:int, size:int, valid_scale:float=1., stats:list|None=None):
+        super().__init__()
+        c = int(presize*valid_scale); self.crop = ((presize - c)//2, c)  # `RandomResizedCropGPU`'s, rounded as it rounds
+        d = c/size/2
+        self.area = d if d > 1 else None  # fastai's `_grid_sample` first averages what it shrinks more than twice
+        self.size, self.stats = size, stats or ([0.]*3, [1.]*3)
 
-# %% ../nbs/07_export.ipynb #de1993c0
-def _rgb(img, size:int|None=None)->Image.Image:
-    "`img`, a path, a PIL image or an array, as an RGB PIL image, reduced towards `2*size` if much larger"
-    if isinstance(img, np.ndarray): img = Image.fromarray(img)
-    elif not isinstance(img, (str, Path, Image.Image)):
-        raise TypeError(f"cannot predict on a {type(img).__name__}: pass a file path, a PIL image or a numpy array")
-    return open_rgb(img, size)
-
-# %% ../nbs/07_export.ipynb #794e7090
-def _crop_resize(im:Image.Image, size:int)->Image.Image:
-    "The centre square of `im` resized to `size`, as fastai's validation `Resize(size)` does: crop, then bilinear"
-    w, h = im.size
-    c = int(min(w/size, h/size)*size)  # fastai's crop size, rounded as it rounds
-    l, t = int(.5*(w-c)), int(.5*(h-c))
-    return im.crop((l, t, l+c, t+c)).resize((size, size), Image.BILINEAR)
+    def forward(self, x:Tensor)->Tensor:
+        t, c = self.crop
+        # made where `x` is, the model's device: constants in the ONNX graph
+        grid = F.affine_grid(torch.eye(3, device=x.device)[None, :2], (1, 3, self.size, self.size), align_corners=True)
+        mean, std = (x.new_tensor(v, dtype=torch.float32).view(1, 3, 1, 1) for v in self.stats)
+        x = x.float().div(255.)[..., t:t+c, t:t+c]
+        if self.area: x = F.interpolate(x, scale_factor=1/self.area, mode='area', recompute_scale_factor=True)
+        # `x.shape[0]`, not `len(x)`: the ONNX graph keeps any batch size
+        x = F.grid_sample(x, grid.expand(x.shape[0], -1, -1, -1), mode='bilinear', padding_mode='reflection',
+                          align_corners=True)
+        return (x - mean)/std
 
 # %% ../nbs/07_export.ipynb #9697f03a
 class TransferModel:
-    "A model rebuilt by `load_export`: `predict` takes a path, a PIL image or an array"
-    def __init__(self, model:nn.Module, vocab:list, presize:int, size:int, stats:list|None, valid_scale:float=1.):
+    "A model rebuilt by `load_export` with its `vocab`, item `presize`, final `size`, normalisation `stats`, centre crop `valid_scale` and `temperature`: `predict` takes a path, a PIL image or an array"
+    def __init__(self, model:nn.Module, vocab:list, presize:int, size:int, stats:list|None, valid_scale:float=1.,
+                 temperature:float=1.):
         self.model = model.eval().to(memory_format=torch.channels_last)  # 1.3-2x faster on CPU (bench/predict.py)
-        store_attr('vocab,presize,size,stats,valid_scale')
-        norm = [T.Normalize(*stats)] if stats else []
-        # as fastai's `RandomResizedCropGPU` does
-        crop = [T.CenterCrop(int(presize*valid_scale))] if valid_scale != 1 else []
+        store_attr('vocab,presize,size,stats,valid_scale,temperature')
         self.item_tfm = T.Compose([partial(_crop_resize, size=presize), T.PILToTensor()])
-        self.batch_tfm = T.Compose([T.ConvertImageDtype(torch.float32), *crop, T.Resize(size, antialias=False), *norm])
+        self.pre = _Preprocess(presize, size, valid_scale, stats)
 
-    def probs(self, img)->Tensor:
-        "Class probabilities of `img` (a path, a PIL image or an array), in the order of `vocab`"
-        return self.batch_probs(self.item_tfm(_rgb(img, self.presize))[None])[0]
-
-    def batch_probs(self, xb:Tensor)->Tensor:
-        "Class probabilities (on the CPU) of a batch `xb` of items through `item_tfm`, computed on the model's device"
-        xb = xb.to(one_param(self.model).device)  # where `load_export` put it, or where a `learner`'s fit left it
+    def logits(self, xb:Tensor)->Tensor:
+        "The model's outputs (on the CPU) for a batch `xb` of items through `item_tfm`, computed on the model's device"
+        dev = one_param(self.model).device  # where `load_export` put it, or where a `learner`'s fit left it
         with torch.inference_mode():
-            return self.model(self.batch_tfm(xb).contiguous(memory_format=torch.channels_last)).softmax(1).cpu()
+            return self.model(self.pre(xb.to(dev)).contiguous(memory_format=torch.channels_last)).float().cpu()
 
-    def predict(self, img)->tuple:
-        "The predicted label of `img`, its probability, and the probability of every class (a dict in `vocab` order)"
+    def batch_probs(self, xb:Tensor, # items through `item_tfm`
+                    calibrated:bool=True, # divide the logits by the export's temperature
+                   )->Tensor:
+        "Class probabilities of a batch `xb` of items, with the export's temperature unless `calibrated` is False"
+        return (self.logits(xb)/(self.temperature if calibrated else 1.)).softmax(1)
+
+    def probs(self, img, # a path, a PIL image or an array
+              calibrated:bool=True, # divide the logits by the export's temperature
+             )->Tensor:
+        "Class probabilities of `img` (a path, a PIL image or an array) in the order of `vocab`; see `batch_probs`"
+        return self.batch_probs(self.item_tfm(_rgb(img, self.presize))[None], calibrated)[0]
+
+    def predict(self, img, # a path, a PIL image or an array
+                threshold:float|None=None, # below this probability the label is `UNSURE`
+               )->tuple:
+        "The label of `img`, its probability and every class's (a dict); `UNSURE` if that probability is below `threshold`"
+        _check_threshold(threshold, self.vocab)
         p = self.probs(img)
-        return self.vocab[int(p.argmax())], float(p.max()), dict(zip(self.vocab, p.tolist()))
+        label = self.vocab[int(p.argmax())] if threshold is None or p.max() >= threshold else UNSURE
+        return label, float(p.max()), dict(zip(self.vocab, p.tolist()))
+
+# %% ../nbs/07_export.ipynb #231f01be
+_PARITY = 1e-4  # the most an export's probability may differ from `learn.predict`'s
+
+@contextlib.contextmanager
+def _plain(learn:Learner):
+    "For the block, `learn` predicts as the export does: alone among several processes, in float32, no TF32 on a GPU"
+    mp = learn.cbs.filter(risinstance(MixedPrecision))
+    tf32 = torch.backends.cuda.matmul.allow_tf32
+    try:
+        torch.backends.cuda.matmul.allow_tf32 = False
+        with alone(learn), learn.removed_cbs(mp), torch.backends.cudnn.flags(enabled=True, allow_tf32=False): yield learn
+    finally: torch.backends.cuda.matmul.allow_tf32 = tf32
+
+def _items_paths(learn:Learner, n:int)->tuple:
+    "Up to `n` validation items of `learn`, spread over the set, and their image files"
+    ds = learn.dls.valid_ds; idx = np.unique(np.linspace(0, len(ds) - 1, min(n, len(ds))).round().astype(int))
+    items = ds.items.iloc[idx] if isinstance(ds.items, pd.DataFrame) else [ds.items[i] for i in idx]
+    get = Pipeline(ds.tls[0].tfms.fs[:-1])  # the getters before the image is opened: a row to its path
+    return items, [get(r) for r in ([r for _, r in items.iterrows()] if isinstance(items, pd.DataFrame) else items)]
+
+def _check_parity(learn:Learner, tm:TransferModel, n:int=32)->dict:
+    "Raise unless `tm` gives `learn.predict`'s probabilities within `_PARITY` on `n` validation images; the figures"
+    items, files = _items_paths(learn, n)
+    with _plain(learn):
+        ref = learn.get_preds(dl=learn.dls.test_dl(items))[0]
+        got = torch.stack([tm.probs(f, calibrated=False) for f in files])
+    diff = (got - ref).abs().max(1).values; i = int(diff.argmax())
+    fig = dict(images=len(files), max_diff=float(diff.max()), labels_agree=float((got.argmax(1) == ref.argmax(1)).float().mean()))
+    if fig['max_diff'] > _PARITY or fig['labels_agree'] < 1:
+        raise ValueError(f"export refused: on {len(files)} validation images its probabilities differ from "
+                         f"`learn.predict`'s by up to {fig['max_diff']:.2g} ({files[i]}), labels agree on "
+                         f"{fig['labels_agree']:.1%}: the loaders' validation transforms are not ones the export "
+                         f"reproduces (it opens images with `open_rgb`, as `RGBImageBlock` does, then only `Resize`, "
+                         f"`RandomResizedCropGPU`, `IntToFloatTensor` and `Normalize`): build the loaders with "
+                         f"`image_dls` and its `size`, `presize` and `valid_scale`, or use `learn.export()`")
+    return fig
+
+# %% ../nbs/07_export.ipynb #bb366b90
+_OPSET = 18  # ONNX opset of `model.onnx`: GridSample with reflection padding needs 16 or later
+
+class _Graph(nn.Module):
+    "`pre` and `model` as one graph on uint8 RGB images of shape (batch, presize, presize, 3), giving the logits"
+    def __init__(self, pre:nn.Module, model:nn.Module): super().__init__(); self.pre, self.model = pre, model
+    def forward(self, x:Tensor)->Tensor: return self.model(self.pre(x.permute(0, 3, 1, 2)))
+
+def _check_onnx_installed():
+    "Raise unless what `onnx=True` needs is installed: torch's exporter's `onnx` and `onnxscript`, and `onnxruntime`"
+    try: import onnx, onnxscript, onnxruntime
+    except ImportError as e:
+        raise ImportError(f"onnx=True needs onnx, onnxscript and onnxruntime ({e}): pip install 'tl_recipes[onnx]'") from None
+
+def _export_onnx(tm:TransferModel, fname:Path)->Path:
+    "Write `tm`'s preprocessing and model to `fname` as ONNX (opset `_OPSET`), with any batch size"
+    g = _Graph(deepcopy(tm.pre), deepcopy(tm.model).float().to(memory_format=torch.contiguous_format)).cpu().eval()
+    x = torch.full((2, tm.presize, tm.presize, 3), 128, dtype=torch.uint8)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # the exporter's progress lines
+        warnings.simplefilter('ignore')
+        torch.onnx.export(g, (x,), fname, dynamo=True, opset_version=_OPSET, input_names=['image'],
+                          output_names=['logits'], dynamic_shapes=({0: torch.export.Dim('batch')},), verbose=False,
+                          external_data=False)  # one file: the weights inside
+    return fname
+
+# %% ../nbs/07_export.ipynb #b300d575
+def _check_onnx(fname:Path, tm:TransferModel, learn:Learner, n:int=32)->dict:
+    "Raise unless the ONNX model `fname` gives `tm`'s logits, as probabilities within `_PARITY`, on `n` validation images"
+    import onnxruntime as ort
+    _, files = _items_paths(learn, n)
+    xb = torch.stack([tm.item_tfm(_rgb(f, tm.presize)) for f in files])
+    got = ort.InferenceSession(str(fname), providers=['CPUExecutionProvider']).run(None, {'image': xb.permute(0, 2, 3, 1).numpy()})[0]
+    with torch.backends.cudnn.flags(enabled=True, allow_tf32=False): ref = tm.logits(xb)
+    d = float((torch.from_numpy(got).softmax(1) - ref.softmax(1)).abs().max())
+    if d > _PARITY: raise ValueError(f"export refused: model.onnx's probabilities differ from the torch model's by {d:.2g} "
+                                     f"on {len(files)} validation images; export with onnx=False, and report this")
+    return dict(images=len(files), max_diff=d)
+
+# %% ../nbs/07_export.ipynb #c75987f7
+def _valid_figures(learn:Learner)->dict:
+    "Accuracy, most-confused pairs, class counts and the fitted temperature with its ECE, from one pass over `learn`'s validation set"
+    with _plain(learn): logits, targs = learn.get_preds(dl=learn.dls.valid, act=noop)  # what the export divides
+    probs, vocab = logits.float().softmax(1), list(map(str, learn.dls.vocab))
+    t = _fit_temperature(logits, targs)
+    pred = probs.argmax(1); cm = Counter(zip(targs.tolist(), pred.tolist()))
+    pairs = sorted(((vocab[a], vocab[p], n) for (a, p), n in cm.items() if a != p), key=lambda r: -r[2])
+    return dict(accuracy=float((pred == targs).float().mean()), n_valid=len(targs), n_train=len(learn.dls.train_ds),
+                valid_counts=dict(Counter(vocab[i] for i in targs.tolist())), most_confused=pairs[:5],
+                temperature=t, ece=[_ece(probs, targs), _ece((logits.float()/t).softmax(1), targs)])
+
+# %% ../nbs/07_export.ipynb #02adebda
+def _model_card(meta:dict, figs:dict, name:str)->str:
+    "A Hugging Face model card (README.md) for the export `name`, from its `meta` and validation `figs`"
+    v, onnx_note = meta['vocab'], ' and `model.onnx`' if 'onnx' in meta else ''
+    t, cal = meta['temperature'], meta['calibration']
+    cal_text = (f"The probabilities are divided by a temperature of {t:.3f} before the softmax, fitted on the validation set"
+                f"{' (1: no other lowers its loss, or it has no mistake to fit on)' if t == 1 else ''}: expected calibration "
+                f"error (15 bins, on that same set) {cal['ece_before']:.4f} before, {cal['ece_after']:.4f} after."
+                if cal.get('fitted', True) else f"Not calibrated (exported with `calibrate=False`): expected calibration "
+                f"error (15 bins) {cal['ece_before']:.4f}.")
+    esc = lambda c: str(c).replace('|', '\\|')
+    rows = lambda rs: '\n'.join('| ' + ' | '.join(map(esc, r)) + ' |' for r in rs)
+    return f"""---
+library_name: tl_recipes
+pipeline_tag: image-classification
+tags: [image-classification, transfer-learning, fastai{', onnx' if 'onnx' in meta else ''}]
+metrics: [accuracy]
+---
+# {name}
+
+A `{meta['arch']}` image classifier ({meta['head']} head) over {len(v)} classes, trained with tl_recipes {meta['versions']['tl_recipes']} (fastai {meta['versions']['fastai']}, torch {meta['versions']['torch']}). Weights in `model.safetensors`{onnx_note}; everything else in `model.json`.
+
+## Data
+{figs['n_train']:,} training images, {figs['n_valid']:,} validation images.
+
+| class | validation images |
+|---|---|
+{rows((c, figs['valid_counts'].get(c, 0)) for c in v)}
+
+## Metrics
+Validation accuracy **{figs['accuracy']:.4f}** (error {1 - figs['accuracy']:.4f}) on {figs['n_valid']:,} images.
+
+## Most confused
+| actual | predicted | count |
+|---|---|---|
+{rows(figs['most_confused']) or '| none | | |'}
+
+## Calibration
+{cal_text}
+
+## Preprocessing
+Feed RGB images. Pillow crops the centre square and resizes it to {meta['presize']} px (bilinear); then, inside the model{onnx_note and ' and its ONNX graph'}, the uint8 pixels are scaled to [0, 1]{f", the centre {meta['valid_scale']:g} is kept" if meta['valid_scale'] != 1 else ''}, resampled to {meta['size']} px as fastai's `RandomResizedCropGPU` does, and normalised with mean {meta['stats'][0] if meta['stats'] else 0} and std {meta['stats'][1] if meta['stats'] else 1}. On {meta['parity']['images']} validation images at export, the probabilities before the temperature matched `learn.predict`'s within {meta['parity']['max_diff']:.1g}{f", and model.onnx's the torch model's within {meta['onnx']['parity']['max_diff']:.1g}" if 'onnx' in meta else ''}.
+
+## How to use
+With torch: `pip install tl_recipes`
+```python
+from tl_recipes.export import load_export
+label, probability, probs = load_export('{name}').predict('image.jpg')
+```
+Without torch{'' if 'onnx' in meta else ' (export with `onnx=True`)'}: `pip install onnxruntime numpy pillow`; `serve.py` and `pixels.py`, in this folder, are the whole runtime
+```python
+import sys; sys.path.insert(0, '{name}')
+from serve import load_onnx
+label, probability, probs = load_onnx('{name}').predict('image.jpg')
+```
+"""
+
+# %% ../nbs/07_export.ipynb #722ac242
+def export_model(learn:Learner, # a trained learner from `transfer_learner`
+                 path:Path|str, # folder to write `model.safetensors`, `model.json` and `README.md` into
+                 pickle:bool=False, # also write fastai's `learn.export()` as `learner.pkl` (unsafe to load from others)
+                 onnx:bool=False, # also write `model.onnx`, preprocessing inside, for `tl_recipes.serve.load_onnx`
+                 calibrate:bool=True, # fit the temperature of the probabilities on the validation set
+                )->Path:
+    "Save `learn`'s weights as safetensors, its architecture, classes, preprocessing and temperature as JSON, and a model card, in the folder `path`"
+    path = Path(path); check_replaceable(path)
+    if onnx: _check_onnx_installed()
+    presize, size, valid_scale = _sizes(learn.dls)
+    if presize is None or size is None:
+        raise ValueError("cannot export: the loaders resize no item (no `Resize` in `item_tfms`), so the export cannot "
+                         "know what size to feed; build them with `image_dls` (or pass `item_tfms=Resize(...)`)")
+    if not len(learn.dls.valid_ds):
+        raise ValueError("cannot export: the loaders have no validation images, on which the export is checked and "
+                         "calibrated; build them with `valid_pct` above 0 or a validation folder")
+    arch = _export_arch(learn)
+    meta = dict(arch=arch, head=_export_head(learn, arch), vocab=list(map(str, learn.dls.vocab)),
+                presize=presize, size=size, valid_scale=valid_scale, stats=_stats(learn.dls),
+                versions={m.__name__: m.__version__ for m in (tl_recipes, torch, fastai, timm)})
+    if len(set(meta['vocab'])) < len(meta['vocab']):
+        raise ValueError(f"cannot export: two classes have the same name as text ({meta['vocab'][:10]}): "
+                         f"give the classes names that differ")
+    tm = TransferModel(deepcopy(learn.model), meta['vocab'], presize, size, meta['stats'], valid_scale)  # `learn`'s stays
+    meta['parity'] = _check_parity(learn, tm)  # before anything is written
+    figs = _valid_figures(learn)
+    meta['temperature'] = tm.temperature = figs['temperature'] if calibrate else 1.
+    meta['calibration'] = dict(fitted=calibrate, ece_before=figs['ece'][0],
+                               ece_after=figs['ece'][1] if calibrate else figs['ece'][0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with staged_folder(path, keep=False, check=check_replaceable) as tmp:
+        # as bytes, written by Python with the umask's permissions (safetensors' own file is 0600; its write
+        # errors are not `OSError`s)
+        (tmp/'model.safetensors').write_bytes(safetensors_bytes({k: v.detach().cpu().contiguous()
+                                                                 for k, v in learn.model.state_dict().items()}))
+        if onnx:
+            meta['onnx'] = dict(opset=_OPSET, input='image', output='logits',
+                                parity=_check_onnx(_export_onnx(tm, tmp/'model.onnx'), tm, learn))
+            for m in ('serve', 'pixels'):  # the runtime beside the model: `from serve import load_onnx`, no tl_recipes
+                shutil.copyfile(Path(tl_recipes.__file__).parent/f'{m}.py', tmp/f'{m}.py')
+        (tmp/'model.json').write_text(json.dumps(meta, indent=2))
+        (tmp/'README.md').write_text(_model_card(meta, figs, path.name))
+        if pickle: learn.export(tmp/'learner.pkl')
+    return path
 
 # %% ../nbs/07_export.ipynb #636e1a73
 def _read_meta(path:Path)->dict:
@@ -167,11 +357,12 @@ _META = dict(arch=(lambda v: isinstance(v, str), 'a name'),
              stats=(lambda v: v is None or (isinstance(v, list) and len(v) == 2
                                             and _triple(v[0], -1e3) and _triple(v[1], 1e-6)),
                     'null, or [mean, std]: three numbers each, std above 0'),
-             head=(lambda v: v in ('fastai', 'dense', 'linear'), "'fastai', 'dense' or 'linear'"))
+             head=(lambda v: v in ('fastai', 'dense', 'linear'), "'fastai', 'dense' or 'linear'"),
+             temperature=(_num(0.01, 100), 'a number from 0.01 to 100'))
 
 def _check_meta(meta:dict, fname:Path)->dict:
     "`meta`, read from `fname`, after checking the type and range of every field that `load_export` uses"
-    meta = {'valid_scale': 1., 'head': 'fastai', **meta} if isinstance(meta, dict) else {}
+    meta = {'valid_scale': 1., 'head': 'fastai', 'temperature': 1., **meta} if isinstance(meta, dict) else {}
     for k, (ok, want) in _META.items():
         if k not in meta: raise ValueError(f"{fname} has no {k!r}: export the model again")
         if not ok(meta[k]):
@@ -204,7 +395,7 @@ def load_export(path:Path|str, # folder written by `export_model`
                          f"{len(meta['vocab'])} classes as {path/'model.json'} says: "
                          f"{str(e).splitlines()[1].strip()}") from e
     tm = TransferModel(model.to(as_device(device)), meta['vocab'], meta['presize'], meta['size'], meta['stats'],
-                       meta['valid_scale'])
+                       meta['valid_scale'], meta['temperature'])
     if not torch.isfinite(tm.batch_probs(torch.full((1, 3, tm.presize, tm.presize), 128, dtype=torch.uint8))).all():
         raise ValueError(f"the model in {path} gives no valid probabilities (NaN or infinite) on a grey "
                          f"image: its weights "
@@ -220,17 +411,20 @@ def _load_item(model:TransferModel, f:Path):
 # %% ../nbs/07_export.ipynb #67c11bd5
 def _rows(model:TransferModel, files:list, items:list, k:int)->list:
     "One dict per file of `files`, given their `items` from `_load_item`: label, probability, top `k` classes, error"
+    # `load_export`'s items are tensors, `load_onnx`'s arrays
     ok = [i for i, (x, _) in enumerate(items) if x is not None]
     rows = [dict(file=str(f), label='', probability=np.nan, error=e) for f, (_, e) in zip(files, items)]
     if not ok: return rows
-    top = model.batch_probs(torch.stack([items[i][0] for i in ok])).topk(min(k, len(model.vocab)), dim=1)
+    xs = [items[i][0] for i in ok]
+    p = torch.as_tensor(model.batch_probs(np.stack(xs) if isinstance(xs[0], np.ndarray) else torch.stack(xs)))
+    top = p.topk(min(k, len(model.vocab)), dim=1)
     for i, ps, cs in zip(ok, top.values.tolist(), top.indices.tolist()):  # plain lists: no tensor op per row
         rows[i].update(label=model.vocab[cs[0]], probability=ps[0],
                        top_k=json.dumps({model.vocab[c]: round(p, 4) for p, c in zip(ps, cs)}))
     return rows
 
 # %% ../nbs/07_export.ipynb #4f8b988c
-def predict_folder(model:TransferModel, # from `load_export`
+def predict_folder(model:TransferModel, # from `load_export`, or `tl_recipes.serve.load_onnx`
                    folder:Path|str, # a folder of images (searched recursively), or one image file
                    csv:Path|str|None=None, # where to write the table; default: write nothing
                    bs:int=64, # images per batch

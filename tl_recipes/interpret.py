@@ -15,7 +15,7 @@ from .core import *
 __all__ = ['REPORT_FILES', 'write_report', 'interp_report']
 
 # %% ../nbs/06_interpret.ipynb #6ce682b4
-REPORT_FILES = ('top_losses.png', 'grad_cam.png', 'confusion_matrix.png', 'most_confused.png', 'most_confused.csv', 'per_class.csv',
+REPORT_FILES = ('top_losses.png', 'grad_cam.png', 'confusion_matrix.png', 'most_confused.png', 'calibration.png', 'most_confused.csv', 'per_class.csv',
                 'items.csv', 'report.html')
 
 # %% ../nbs/06_interpret.ipynb #baf42259
@@ -50,9 +50,11 @@ def _img_tag(f:Path)->str:
     return f'<img src="data:image/png;base64,{base64.b64encode(Path(f).read_bytes()).decode()}" style="max-width:100%">'
 
 # %% ../nbs/06_interpret.ipynb #c4b1f4a9
-def _html_page(title:str, accuracy:float, figs:list, tables:dict, n_items:int=50)->str:
-    "A self-contained HTML page: `accuracy`, the PNG `figs` embedded, the `tables` (the first `n_items` of `items`)"
+def _html_page(title:str, accuracy:float, figs:list, tables:dict, n_items:int=50, calibration:dict|None=None)->str:
+    "A self-contained HTML page: `accuracy`, its `calibration`, the PNG `figs` embedded, the `tables` (the first `n_items` of `items`)"
     parts = [f'<h1>{html.escape(title)}</h1>', f'<p>Valid accuracy: <b>{accuracy:.4f}</b></p>']
+    if calibration: parts.append('<p>Calibration: temperature {temperature:.2f}: expected calibration error {ece_before:.3f} '
+                                 'before, {ece_after:.3f} after (15 bins)</p>'.format(**calibration))
     parts += [f'<h2>{html.escape(Path(f).stem.replace("_", " "))}</h2>{_img_tag(f)}' for f in figs]
     for name, df in tables.items():
         shown = df.sort_values('loss', ascending=False).head(n_items) if name == 'items' else df
@@ -104,6 +106,50 @@ def _plot_grad_cam(learn:Learner, files:list, k:int):
                  f"No Grad-CAM: the body's output has shape {tuple(act.shape[1:])}, not a feature map")
     return fig
 
+# %% ../nbs/06_interpret.ipynb #c5704e35
+def _fit_temperature(logits:Tensor, # the model's outputs (or log-probabilities) on the validation set
+                     targs:Tensor, # the validation labels
+                    )->float:
+    "The temperature that minimises the cross-entropy of `softmax(logits/T)` on `targs` (Guo et al., 2017); 1 if none can be fitted"
+    logits, targs = logits.detach().float().cpu(), tensor(targs).long().cpu()
+    ts = torch.logspace(-1.3, 1.3, 131)  # 0.05 to 20: a grid, then a Newton polish would gain less than 1e-3 in ECE
+    nll = torch.stack([F.cross_entropy(logits/t, targs) for t in ts])
+    i = int(nll.argmin())
+    # at an end of the range the loss still falls (no mistake to learn from: T would go to 0) or the model is at chance
+    return 1. if i in (0, len(ts) - 1) or not len(targs) else float(ts[i])
+
+# %% ../nbs/06_interpret.ipynb #424c495a
+def _ece(probs:Tensor, # class probabilities, one row per image
+         targs:Tensor, # the labels
+         bins:int=15, # equal-width bins of confidence
+        )->float:
+    "Expected calibration error of `probs` on `targs`: the mean gap between confidence and accuracy, over `bins` bins"
+    if not len(probs): return 0.
+    conf, pred = probs.max(1); ok = (pred == tensor(targs)).float()
+    b = (conf*bins).long().clamp(max=bins-1)
+    return float(sum((ok[b == i].mean() - conf[b == i].mean()).abs()*(b == i).sum() for i in range(bins) if (b == i).any())/len(conf))
+
+# %% ../nbs/06_interpret.ipynb #02e265cb
+def _plot_calibration(probs:Tensor, # the model's class probabilities on the validation set
+                      targs:Tensor, # the labels
+                      t:float, # the temperature from `_fit_temperature`
+                      bins:int=10, # bins of the reliability diagram
+                     ):
+    "A reliability diagram of `probs` before and after temperature `t`, and the error left against the share declined"
+    cal = (probs.clamp_min(1e-12).log()/t).softmax(1)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    for p, name in ((probs, 'model'), (cal, f'temperature {t:.2f}')):
+        conf, pred = p.max(1); ok = (pred == targs).float(); k = (conf*bins).long().clamp(max=bins-1)
+        xs = [(conf[k == i].mean(), ok[k == i].mean()) for i in range(bins) if (k == i).any()]
+        a.plot(*zip(*[(float(c), float(o)) for c, o in xs]), 'o-', label=f'{name}: ECE {_ece(p, targs):.3f}')
+        order = conf.argsort(descending=True); err = 1 - ok[order]  # decline the least sure first
+        n = torch.arange(1, len(err) + 1)
+        b.plot(1 - n.float()/len(err), (err.cumsum(0)/n).numpy(), label=name)
+    a.plot([0, 1], [0, 1], 'k:', label='calibrated'); a.set(xlabel='confidence', ylabel='accuracy', title='reliability')
+    b.set(xlabel='share declined ("unsure")', ylabel='error among the answers kept', title='declining the least sure')
+    a.legend(); b.legend(); fig.tight_layout()
+    return fig
+
 # %% ../nbs/06_interpret.ipynb #8e9ca5b0
 def write_report(learn:Learner, # a trained learner
                  out:Path, # an existing folder to write the files into
@@ -111,7 +157,7 @@ def write_report(learn:Learner, # a trained learner
                  min_val:int=1, # smallest count of a confused pair to list
                  title:str='Interpretation', # title of the HTML page
                 )->dict:
-    "Write the files of `interp_report` into `out`; return the tables, confusion matrix, accuracy and HTML page"
+    "Write the files of `interp_report` into `out`; return the tables, confusion matrix, accuracy, calibration and HTML page"
     dl, vocab = learn.dls.valid, learn.dls.vocab
     probs, targs, losses = learn.get_preds(dl=dl, with_loss=True, cbs=_TrimMemory())  # no inputs kept (fastai#3141)
     interp = ClassificationInterpretation(learn, dl, losses)  # decodes only the top `k` items to show them
@@ -128,15 +174,19 @@ def write_report(learn:Learner, # a trained learner
     mc = pd.DataFrame(interp.most_confused(min_val), columns=['actual', 'predicted', 'count']).astype({'count': int})
     _table_fig(mc, f'most confused (at least {min_val})')
     files.append(save_fig(out/'most_confused.png'))
+    t = _fit_temperature(probs.clamp_min(1e-12).log(), targs)
+    _plot_calibration(probs, targs, t)
+    files.append(save_fig(out/'calibration.png'))
+    cal = dict(temperature=t, ece_before=_ece(probs, targs), ece_after=_ece((probs.clamp_min(1e-12).log()/t).softmax(1), targs))
     tables = dict(most_confused=mc, per_class=_per_class(targs, probs.argmax(1), vocab),
                   items=_items_table(dl.items, probs, targs, losses, vocab))
     for name, df in tables.items():
         df.to_csv(out/f'{name}.csv', index=name == 'per_class'); files.append(out/f'{name}.csv')
     # a table below
     acc, figs = float(np.trace(cm)/cm.sum()), [f for f in files if f.suffix == '.png' and f.stem != 'most_confused']
-    page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables)
+    page = _html_page(f'{title}: {len(dl.items):,} validation images', acc, figs, tables, calibration=cal)
     (out/'report.html').write_text(page)
-    return dict(tables, confusion=cm, accuracy=acc, page=page)
+    return dict(tables, confusion=cm, accuracy=acc, calibration=cal, page=page)
 
 # %% ../nbs/06_interpret.ipynb #7aa0cd9f
 def interp_report(learn:Learner, # a trained learner
