@@ -67,6 +67,30 @@ def test_tampered_model_json(model, tmp_path, field, value, want):
     _one_line_error(p, 'tl_predict', want)
     assert time.time() - t < 20  # no network retries (the hf-hub name went to the network for ~23 s)
 
+# 3. the ONNX export is checked at load too (issue 25): by `tl_predict --onnx`, without a traceback
+@pytest.fixture(scope='module')
+def onnx_export(model, tmp_path_factory):
+    "An export with `model.onnx` of a learner on the digits at 32 px, and another at 48 px"
+    from tl_recipes.all import transfer_learner, image_dls, export_model
+    tmp, src = model
+    d = tmp_path_factory.mktemp('onnx')
+    for n, size in (('m', 32), ('other', 48)):
+        export_model(transfer_learner(image_dls(src, size=size, num_workers=0)), d/n, onnx=True)
+    return d
+
+@pytest.mark.parametrize('tamper, want', [
+    (lambda m, d: (m/'model.onnx').write_bytes(b'not a graph'), 'model.onnx is not an ONNX model onnxruntime can run'),
+    (lambda m, d: shutil.copy(d/'other'/'model.onnx', m/'model.onnx'), 'model.onnx does not fit'),
+    (lambda m, d: (m/'model.onnx').unlink(), 'model.onnx is missing'),
+    (lambda m, d: (m/'model.json').write_text(json.dumps({**json.loads((m/'model.json').read_text()), 'temperature': -1})),
+     'temperature = -1 is not valid')])
+@pytest.mark.own_code
+def test_tampered_onnx_export(model, onnx_export, tmp_path, tamper, want):
+    tmp, src = model
+    m = tmp_path/'m'; shutil.copytree(onnx_export/'m', m); tamper(m, onnx_export)
+    p = call('tl_predict', m, src/'three', '--onnx', home=tmp/'home')
+    _one_line_error(p, 'tl_predict', want)
+
 # 4. two runs into one folder
 @pytest.mark.own_code
 def test_second_run_into_a_live_folder_is_refused(model, tmp_path):
@@ -158,7 +182,12 @@ def test_read_only_folder_is_one_line(model, tmp_path):
 KILLED_EXPORT = '''
 import sys
 from tl_recipes.all import *
+import tl_recipes.export as ex
+defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # stdout: 'ready' alone
 learn = transfer_learner(regex_dls(sys.argv[1], size=32, num_workers=0))
+# the checks before the first write (parity, calibration) skipped, so that the kills land among the writes
+figs = ex._valid_figures(learn); ex._valid_figures = lambda l: figs
+ex._check_parity = lambda l, tm: dict(images=0, max_diff=0., labels_agree=1.)
 print('ready', flush=True)
 while True: export_model(learn, sys.argv[2])
 '''
@@ -171,8 +200,10 @@ def test_killed_export_leaves_a_model(model, tmp_path, delay):
     shutil.copytree(tmp/'run'/'model', dest)
     p = subprocess.Popen([sys.executable, '-c', KILLED_EXPORT, str(src), str(dest)], stdout=subprocess.PIPE, text=True,
                          env=dict(os.environ, TL_RECIPES_HOME=str(tmp/'home')))
-    assert p.stdout.readline().strip() == 'ready'
-    time.sleep(delay); p.kill(); p.wait()
+    try:
+        assert p.stdout.readline().strip() == 'ready'
+        time.sleep(delay)
+    finally: p.kill(); p.wait()  # a failed start leaves no process exporting in a loop
     from tl_recipes.export import load_export as load_model
     from tl_recipes.core import _clean_debris
     _clean_debris(dest)  # what the next export does first
