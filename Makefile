@@ -48,8 +48,8 @@ test-latest: latest-env latest-tests
 
 latest-env:
 	@$(call timed,latest environment,test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST); \
-	  $(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[onnx]' pytest nbclient ipykernel && \
-	  $(LATEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(fastai|fastcore|fasttransform|plum-dispatch|timm|torch|torchvision|onnx|onnxruntime) ')
+	  $(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[app]' websocket-client pytest nbclient ipykernel && \
+	  $(LATEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(fastai|fastcore|fasttransform|plum-dispatch|timm|torch|torchvision|onnx|onnxruntime|gradio) ')
 
 latest-tests:
 	@$(call both,latest-pytest latest-tutorials)

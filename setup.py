@@ -18,7 +18,8 @@ setuptools.setup(
     include_package_data=True, zip_safe=False, python_requires='>=' + min_python,
     install_requires=shlex.split(cfg.get('requirements', '')),
     extras_require={'dev': shlex.split(cfg.get('dev_requirements', '')),
-                    'onnx': shlex.split(cfg.get('onnx_requirements', ''))},  # export_model(onnx=True), tl_recipes.serve
+                    'onnx': shlex.split(cfg.get('onnx_requirements', '')),  # export_model(onnx=True), tl_recipes.serve
+                    'app': shlex.split(cfg.get('onnx_requirements', '') + ' ' + cfg.get('app_requirements', ''))},  # gradio_app
     classifiers=['Development Status :: ' + statuses[int(cfg['status'])], 'Intended Audience :: ' + cfg['audience'].title(),
                  'License :: ' + lic[1], 'Natural Language :: ' + cfg['language'].title()]
                 + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],

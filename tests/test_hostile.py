@@ -189,16 +189,17 @@ learn = transfer_learner(regex_dls(sys.argv[1], size=32, num_workers=0))
 figs = ex._valid_figures(learn); ex._valid_figures = lambda l: figs
 ex._check_parity = lambda l, tm: dict(images=0, max_diff=0., labels_agree=1.)
 print('ready', flush=True)
-while True: export_model(learn, sys.argv[2])
+while True: export_model(learn, sys.argv[2], app=sys.argv[3] == 'app')
 '''
 
 @pytest.mark.own_code
-@pytest.mark.parametrize('delay', [0.05, 0.2, 0.5])
-def test_killed_export_leaves_a_model(model, tmp_path, delay):
+@pytest.mark.parametrize('delay, app', [(0.05, ''), (0.2, ''), (0.5, ''), (1.5, 'app'), (4., 'app')])  # app: ONNX, the card, app.py
+def test_killed_export_leaves_a_model(model, tmp_path, delay, app):
     tmp, src = model
     dest = tmp_path/'model'
     shutil.copytree(tmp/'run'/'model', dest)
-    p = subprocess.Popen([sys.executable, '-c', KILLED_EXPORT, str(src), str(dest)], stdout=subprocess.PIPE, text=True,
+    before = {f.name for f in dest.iterdir()}
+    p = subprocess.Popen([sys.executable, '-c', KILLED_EXPORT, str(src), str(dest), app], stdout=subprocess.PIPE, text=True,
                          env=dict(os.environ, TL_RECIPES_HOME=str(tmp/'home')))
     try:
         assert p.stdout.readline().strip() == 'ready'
@@ -208,4 +209,6 @@ def test_killed_export_leaves_a_model(model, tmp_path, delay):
     from tl_recipes.core import _clean_debris
     _clean_debris(dest)  # what the next export does first
     assert [f.name for f in tmp_path.iterdir()] == ['model']  # no debris left beside it
+    assert {f.name for f in dest.iterdir()} in (before, before | ({'model.onnx', 'serve.py', 'pixels.py', 'app.py', 'requirements.txt'}
+                                                                  if app else set()))  # the old export or a whole new one
     assert load_model(dest).predict(sorted((src/'three').iterdir())[0])[0] in load_model(dest).vocab

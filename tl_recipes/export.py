@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_export.ipynb #3f50ca66
 from __future__ import annotations
-import contextlib, io, json, os, shutil, tempfile, warnings
+import contextlib, importlib.metadata, io, json, os, shutil, tempfile, warnings
 from collections import Counter
 from copy import deepcopy
 import torchvision.transforms as T
@@ -14,7 +14,6 @@ from fastai.vision.all import *
 import fastai, timm, tl_recipes
 from .learner import *
 from fastai.vision.learner import _add_norm
-from .audit import open_rgb
 from .pixels import _rgb, _crop_resize
 from .interpret import _fit_temperature, _ece
 from .distributed import alone
@@ -40,7 +39,9 @@ def _stats(dls)->list:
     return [n[0].mean.flatten().tolist(), n[0].std.flatten().tolist()] if n else None
 
 # %% ../nbs/07_export.ipynb #bc65c838
-_EXPORT_FILES = {'model.json', 'model.safetensors', 'learner.pkl', 'model.onnx', 'README.md', 'serve.py', 'pixels.py'}
+_EXPORT_FILES = {'model.json', 'model.safetensors', 'learner.pkl', 'model.onnx', 'README.md', 'serve.py', 'pixels.py',
+                 'app.py', 'requirements.txt',
+                 '__pycache__', '.gradio'}  # what running the folder's `serve.py` or `app.py` leaves: caches
 
 def check_replaceable(path:Path):
     "Raise unless `path` is missing, an empty folder, or an earlier export (only files that `export_model` writes)"
@@ -218,6 +219,25 @@ def _valid_figures(learn:Learner)->dict:
                 valid_counts=dict(Counter(vocab[i] for i in targs.tolist())), most_confused=pairs[:5],
                 temperature=t, ece=[_ece(probs, targs), _ece((logits.float()/t).softmax(1), targs)])
 
+# %% ../nbs/07_export.ipynb #e19e4249
+def _gradio_version()->str|None:
+    "The version of Gradio installed here, which a Space is told to run, or None (the Space's default)"
+    try: return importlib.metadata.version('gradio')
+    except importlib.metadata.PackageNotFoundError: return None
+
+def _app_files(name:str, vocab:list)->dict:
+    "The Gradio app of the export `name` over the classes `vocab`, by file name: `app.py` and its `requirements.txt`"
+    app = f"""\"\"\"The Gradio app of the image classifier in this folder, written by tl_recipes' `export_model(..., app=True)`.
+
+Run it with `pip install gradio -r requirements.txt` and `python app.py`, or push the folder as a Hugging Face Space.\"\"\"
+from pathlib import Path
+from serve import load_onnx, gradio_app  # serve.py and pixels.py, beside this file: no torch, no fastai
+
+demo = gradio_app(load_onnx(Path(__file__).resolve().parent), k={min(5, len(vocab))}, title={name!r})
+if __name__ == '__main__': demo.launch()
+"""
+    return {'app.py': app, 'requirements.txt': 'onnxruntime>=1.16\nnumpy\npillow\n'}
+
 # %% ../nbs/07_export.ipynb #02adebda
 def _model_card(meta:dict, figs:dict, name:str)->str:
     "A Hugging Face model card (README.md) for the export `name`, from its `meta` and validation `figs`"
@@ -230,8 +250,14 @@ def _model_card(meta:dict, figs:dict, name:str)->str:
                 f"error (15 bins) {cal['ece_before']:.4f}.")
     esc = lambda c: str(c).replace('|', '\\|')
     rows = lambda rs: '\n'.join('| ' + ' | '.join(map(esc, r)) + ' |' for r in rs)
+    a = meta.get('app')
+    space = (f"title: {json.dumps(name)}\nsdk: gradio\n" + (f'sdk_version: "{a["sdk_version"]}"\n' if a['sdk_version'] else '')
+             + "app_file: app.py\n") if a else ''
+    how_app = (f"""
+As an app: `pip install gradio -r requirements.txt`, then `python app.py` serves it on http://127.0.0.1:7860. Pushed as a Hugging Face Space, e.g. with `huggingface_hub.upload_folder(repo_id=..., repo_type='space', folder_path='{name}')`, it runs there as it is: the header of this card is the Space's settings (`sdk: gradio`).
+""" if a else '')
     return f"""---
-library_name: tl_recipes
+{space}library_name: tl_recipes
 pipeline_tag: image-classification
 tags: [image-classification, transfer-learning, fastai{', onnx' if 'onnx' in meta else ''}]
 metrics: [accuracy]
@@ -273,7 +299,7 @@ import sys; sys.path.insert(0, '{name}')
 from serve import load_onnx
 label, probability, probs = load_onnx('{name}').predict('image.jpg')
 ```
-"""
+{how_app}"""
 
 # %% ../nbs/07_export.ipynb #722ac242
 def export_model(learn:Learner, # a trained learner from `transfer_learner`
@@ -281,9 +307,10 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
                  pickle:bool=False, # also write fastai's `learn.export()` as `learner.pkl` (unsafe to load from others)
                  onnx:bool=False, # also write `model.onnx`, preprocessing inside, for `tl_recipes.serve.load_onnx`
                  calibrate:bool=True, # fit the temperature of the probabilities on the validation set
+                 app:bool=False, # also write a Gradio app for a Hugging Face Space (`app.py`, `requirements.txt`); implies `onnx`
                 )->Path:
     "Save `learn`'s weights as safetensors, its architecture, classes, preprocessing and temperature as JSON, and a model card, in the folder `path`"
-    path = Path(path); check_replaceable(path)
+    path, onnx = Path(path), onnx or app; check_replaceable(path)
     if onnx: _check_onnx_installed()
     presize, size, valid_scale = _sizes(learn.dls)
     if presize is None or size is None:
@@ -316,6 +343,9 @@ def export_model(learn:Learner, # a trained learner from `transfer_learner`
                                 parity=_check_onnx(_export_onnx(tm, tmp/'model.onnx'), tm, learn))
             for m in ('serve', 'pixels'):  # the runtime beside the model: `from serve import load_onnx`, no tl_recipes
                 shutil.copyfile(Path(tl_recipes.__file__).parent/f'{m}.py', tmp/f'{m}.py')
+        if app:
+            meta['app'] = dict(sdk='gradio', sdk_version=_gradio_version(), app_file='app.py')
+            for n, text in _app_files(path.name, meta['vocab']).items(): (tmp/n).write_text(text)
         (tmp/'model.json').write_text(json.dumps(meta, indent=2))
         (tmp/'README.md').write_text(_model_card(meta, figs, path.name))
         if pickle: learn.export(tmp/'learner.pkl')

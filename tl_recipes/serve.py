@@ -11,7 +11,7 @@ try: from tl_recipes.pixels import _rgb, _crop_resize
 except ImportError: from pixels import _rgb, _crop_resize  # `serve.py` copied beside an app, out of the package
 
 # %% auto #0
-__all__ = ['UNSURE', 'OnnxModel', 'load_onnx', 'classifier_app']
+__all__ = ['UNSURE', 'OnnxModel', 'load_onnx', 'classifier_app', 'gradio_app']
 
 # %% ../nbs/07b_serve.ipynb #e79bd953
 UNSURE = 'unsure'  # what `predict` answers below its `threshold`, here and in `tl_recipes.export`
@@ -140,7 +140,7 @@ def classifier_app(model, # from `load_onnx` or `tl_recipes.export.load_export`
     try: import ipywidgets as W
     except ImportError: raise ImportError("classifier_app needs ipywidgets: pip install ipywidgets") from None
     from PIL import Image
-    up = W.FileUpload(accept='image/*', multiple=False, description='Upload an image')
+    up = W.FileUpload(accept='image/*', multiple=False, description='Upload')  # fastbook's button
     img, said, bars = W.Image(width=224), W.HTML(), W.HTML()
     def show(data:bytes, name:str=''):
         "Predict the image in the bytes `data` (the file `name`) and show it"
@@ -160,3 +160,32 @@ def classifier_app(model, # from `load_onnx` or `tl_recipes.export.load_export`
     up.observe(uploaded, names='value')
     app = W.VBox([up, img, said, bars]); app.show = show  # `show` is what an upload calls, for scripts and tests
     return app
+
+# %% ../nbs/07b_serve.ipynb #9c6ec5db
+def _said(label:str, p:float, probs:dict, threshold:float|None)->str:
+    "The answer the app shows: `label` with its probability `p`, or why it is `UNSURE` (the best of `probs` is below `threshold`)"
+    if label != UNSURE: return f'{label} ({p:.1%})'
+    return f'{UNSURE}: the best guess, {max(probs, key=probs.get)}, has {p:.1%}, below the threshold of {threshold:.1%}'
+
+def gradio_app(model, # from `load_onnx` or `tl_recipes.export.load_export`
+               k:int=5, # how many classes the bars show
+               threshold:float|None=None, # answer `UNSURE` below this probability
+               title:str|None=None, # the page's heading
+               examples:list|None=None, # image files offered under the upload, to try it with one click
+              ):
+    "The classifier as a Gradio app: upload an image, see the answer and the top `k` classes; `.launch()` it, or deploy it with `export_model(..., app=True)`"
+    try: import gradio as gr
+    except ImportError: raise ImportError("gradio_app needs Gradio: pip install 'tl_recipes[app]' (or pip install gradio)") from None
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1: raise ValueError(f"k={k!r}: pass how many classes to show, 1 or more")
+    _check_threshold(threshold, model.vocab)
+    def classify(img:str|None):
+        "The answer for the uploaded file `img`, and its top `k` classes"
+        if img is None: raise gr.Error('upload an image first')
+        try: label, p, probs = model.predict(img, threshold=threshold)
+        except Exception as e:
+            raise gr.Error(f"{Path(str(img)).name} is not an image this app can read ({type(e).__name__}): "
+                           "upload a JPEG, PNG or WebP") from e
+        return _said(label, p, probs, threshold), dict(sorted(probs.items(), key=lambda kv: -kv[1])[:k])
+    return gr.Interface(classify, gr.Image(type='filepath', image_mode=None, label='image', height=320),
+                        [gr.Textbox(label='prediction'), gr.Label(num_top_classes=k, show_heading=False, label=f'top {k}')],
+                        title=title, examples=examples, flagging_mode='never', api_name='predict')

@@ -6,9 +6,12 @@ every `<img>` once the page has loaded) and opened with `chromium --headless --d
 into the DOM, which is read back. Pages must be self-contained (images as data URIs, as nbconvert and `interp_report`
 write them): the copy lives in a temporary folder.
 
+A page that must be used, not only looked at (an app: upload a file, press a button), is driven with `Tab`: a
+headless Chromium tab controlled over the DevTools protocol (websocket-client, a development requirement).
+
 Run: python tools/browser_check.py PAGE.html ... [--shots DIR]    (exit status 1 when a page has a problem)
 """
-import argparse, html, json, re, shutil, subprocess, sys, tempfile
+import argparse, base64, html, json, os, re, shutil, signal, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 HEAD = ("<script>window.__errs=[];window.addEventListener('error',e=>__errs.push(String(e.message||"
@@ -42,6 +45,77 @@ def check(page:Path|str, shot:Path|str|None=None, timeout:int=60)->dict:
                                 capture_output=True, timeout=timeout)
     m = re.search(r'data-check="([^"]*)"', out)
     return json.loads(html.unescape(m.group(1))) if m else dict(images=0, broken=[], errors=['the page did not load'])
+
+class Tab:
+    "A headless Chromium tab driven over the DevTools protocol: `go` to a URL, `js`, `wait`, `upload`, `screenshot`; a context manager"
+    def __init__(self, width:int=1200, height:int=900, timeout:float=60):
+        exe = browser()
+        if exe is None: raise FileNotFoundError('no chromium on this machine: apt-get install chromium')
+        import websocket  # websocket-client
+        self.dir, self.timeout, self.n, self.events = tempfile.TemporaryDirectory(ignore_cleanup_errors=True), timeout, 0, []
+        self.proc = subprocess.Popen([exe, '--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-port=0',
+                                      f'--user-data-dir={self.dir.name}', f'--window-size={width},{height}', 'about:blank'],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        port = self._until(lambda: (Path(self.dir.name)/'DevToolsActivePort').read_text().split()[0], 'Chromium to start')
+        pages = self._until(lambda: [t for t in json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list'))
+                                     if t['type'] == 'page'], 'a tab')
+        self.ws = websocket.create_connection(pages[0]['webSocketDebuggerUrl'], timeout=timeout, suppress_origin=True)
+
+    def _until(self, f, what:str, timeout:float|None=None):
+        "The first truthy result of `f()` (exceptions count as no), retried until `timeout`; what was awaited names the error"
+        end = time.time() + (timeout or self.timeout)
+        while True:
+            try:
+                if (r := f()): return r
+            except Exception: pass
+            if time.time() > end: raise TimeoutError(f'waited {timeout or self.timeout:g} s for {what}')
+            time.sleep(0.2)
+
+    def send(self, method:str, **params)->dict:
+        "The result of the DevTools command `method` with `params`; events that arrive meanwhile are kept in `events`"
+        self.n += 1; self.ws.send(json.dumps(dict(id=self.n, method=method, params=params)))
+        while (m := json.loads(self.ws.recv())).get('id') != self.n:
+            if 'method' in m: self.events.append(m)
+        if 'error' in m: raise RuntimeError(f"{method}: {m['error']}")
+        return m['result']
+
+    def js(self, expr:str, gesture:bool=False):
+        "The value of the JavaScript expression `expr` in the page; run as a person's click if `gesture`"
+        r = self.send('Runtime.evaluate', expression=expr, returnByValue=True, awaitPromise=True, userGesture=gesture)
+        if 'exceptionDetails' in r: raise RuntimeError(f"{expr[:80]}: {r['exceptionDetails'].get('text')}")
+        return r['result'].get('value')
+
+    def go(self, url:str): self.send('Page.navigate', url=url); return self
+    def wait(self, expr:str, what:str, timeout:float|None=None):
+        "The first truthy value of `expr`, polled until `timeout`"
+        return self._until(lambda: self.js(expr), what, timeout)
+
+    def upload(self, selector:str, *files):
+        "Put `files` into the file input `selector`, as a person choosing them does (the page gets its change event)"
+        root = self.send('DOM.getDocument', depth=-1, pierce=True)['root']['nodeId']
+        node = self.send('DOM.querySelector', nodeId=root, selector=selector)['nodeId']
+        if not node: raise LookupError(f'no {selector} on the page')
+        self.send('DOM.setFileInputFiles', nodeId=node, files=[str(Path(f).resolve()) for f in files])
+
+    def choose(self, click:str, *files):
+        "Answer with `files` the file chooser that the JavaScript `click` opens (a button that makes its own file input)"
+        self.send('Page.enable'); self.send('Page.setInterceptFileChooserDialog', enabled=True)
+        self.events.clear(); self.js(click, gesture=True)  # a file chooser opens only for a person's action
+        opened = lambda: next((e for e in self.events if e['method'] == 'Page.fileChooserOpened'), None)
+        m = self._until(lambda: opened() or self.send('Runtime.evaluate', expression='0') and opened(), f'a file chooser from {click[:60]}')
+        self.send('DOM.setFileInputFiles', backendNodeId=m['params']['backendNodeId'], files=[str(Path(f).resolve()) for f in files])
+        self.send('Page.setInterceptFileChooserDialog', enabled=False)
+
+    def screenshot(self, fname)->Path:
+        "Save what the tab shows as the PNG `fname`"
+        Path(fname).write_bytes(base64.b64decode(self.send('Page.captureScreenshot', format='png')['data']))
+        return Path(fname)
+
+    def __enter__(self): return self
+    def __exit__(self, *exc):
+        try: self.ws.close()
+        finally:
+            os.killpg(self.proc.pid, signal.SIGKILL); self.proc.wait(); self.dir.cleanup()  # its helper processes too
 
 def main(pages:list, shots:str|None=None)->int:
     bad = 0
