@@ -252,7 +252,7 @@ def _model_card(meta:dict, figs:dict, name:str)->str:
     rows = lambda rs: '\n'.join('| ' + ' | '.join(map(esc, r)) + ' |' for r in rs)
     a = meta.get('app')
     space = (f"title: {json.dumps(name)}\nsdk: gradio\n" + (f'sdk_version: "{a["sdk_version"]}"\n' if a['sdk_version'] else '')
-             + "app_file: app.py\n") if a else ''
+             + f"app_file: {a['app_file']}\n") if a else ''
     how_app = (f"""
 As an app: `pip install gradio -r requirements.txt`, then `python app.py` serves it on http://127.0.0.1:7860. Pushed as a Hugging Face Space, e.g. with `huggingface_hub.upload_folder(repo_id=..., repo_type='space', folder_path='{name}')`, it runs there as it is: the header of this card is the Space's settings (`sdk: gradio`).
 """ if a else '')

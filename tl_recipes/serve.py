@@ -123,13 +123,16 @@ def load_onnx(path:Path|str, # folder written by `export_model(..., onnx=True)`
     return m
 
 # %% ../nbs/07b_serve.ipynb #8bde3589
+def _top(probs:dict, k:int)->dict:
+    "The `k` largest of `probs`, largest first"
+    return dict(sorted(probs.items(), key=lambda kv: -kv[1])[:k])
+
 def _bars(probs:dict, k:int)->str:
     "The top `k` of `probs` as an HTML bar chart, largest first"
     import html
-    top = sorted(probs.items(), key=lambda kv: -kv[1])[:k]
     return ''.join(f'<div style="display:flex;align-items:center;gap:6px"><span style="width:12em;text-align:right">'
                    f'{html.escape(c)}</span><div style="background:#4c72b0;height:14px;width:{240*q:.0f}px"></div>'
-                   f'<span>{q:.1%}</span></div>' for c, q in top)
+                   f'<span>{q:.1%}</span></div>' for c, q in _top(probs, k).items())
 
 def classifier_app(model, # from `load_onnx` or `tl_recipes.export.load_export`
                    k:int=5, # how many classes the bar chart shows
@@ -185,7 +188,7 @@ def gradio_app(model, # from `load_onnx` or `tl_recipes.export.load_export`
         except Exception as e:
             raise gr.Error(f"{Path(str(img)).name} is not an image this app can read ({type(e).__name__}): "
                            "upload a JPEG, PNG or WebP") from e
-        return _said(label, p, probs, threshold), dict(sorted(probs.items(), key=lambda kv: -kv[1])[:k])
+        return _said(label, p, probs, threshold), _top(probs, k)
     return gr.Interface(classify, gr.Image(type='filepath', image_mode=None, label='image', height=320),
                         [gr.Textbox(label='prediction'), gr.Label(num_top_classes=k, show_heading=False, label=f'top {k}')],
                         title=title, examples=examples, flagging_mode='never', api_name='predict')
