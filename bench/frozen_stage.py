@@ -9,16 +9,19 @@ process, plain tensors, channels-last on a CPU), `lr_find` on the features, the 
 result, and the rest (the split probe, the learner's set-up). Data the package makes: the digits and the photo patches at
 64 px, the patches at 224 px, and the glyphs at 64 px.
 
-Run: .venv/bin/python bench/frozen_stage.py [--adam] [--old PATH]     (--adam: also the recipe with fastai's `Adam` on the
-features, as before 04_cache's `_features_opt`, side by side)     (--old: the package at another commit, e.g. a worktree of
+Run: .venv/bin/python bench/frozen_stage.py [--adam] [--dropout] [--only 64px] [--out F] [--old PATH]     (--adam: also the
+recipe with fastai's `Adam` on the features, as before 04_cache's `_features_opt`, side by side; --dropout: also the recipe
+with torch's `nn.Dropout` on the features, as before 04_cache's `_fast_dropout`, side by side)     (--old: the package at another commit, e.g. a worktree of
 main before issue 22, run with its own `fine_tune_recipe(frozen_epochs=10, unfrozen_epochs=0)` for the "before" rows)
 """
 import argparse, json, sys, time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 ap = argparse.ArgumentParser(); ap.add_argument('--old'); ap.add_argument('--only')
 ap.add_argument('--adam', action='store_true', help="also the recipe with fastai's Adam on the features, side by side")
+ap.add_argument('--dropout', action='store_true', help="also the recipe with torch's nn.Dropout on the features, side by side")
+ap.add_argument('--out', help='the JSON file to write (default: bench/frozen_stage.json)')
 args = ap.parse_args()
 if args.old: sys.path.insert(0, args.old)
 from tl_recipes.all import *
@@ -93,7 +96,7 @@ if __name__ == '__main__':
     print(f"{'data':<14}{'floor0 s':>9}{'floor s':>8}{'recipe s':>9}{'ratio':>7}{'passes':>8}{'lr_find':>8}{'head fit':>9}{'validate':>9}"
           f"{'other':>7}{'accuracy':>9}")
     for name, path, size in datasets():
-        if args.only and args.only not in name: continue
+        if args.only and args.only not in f'{name} {size}px': continue
         learn = learner(path, size); fl0 = floor(learn, in_process=True)
         learn = learner(path, size); fl = floor(learn)
         if args.adam:  # the recipe before its features had torch's fused AdamW (04_cache's `_features_opt`)
@@ -103,13 +106,21 @@ if __name__ == '__main__':
             finally: C._features_opt = f
             print(f"{name+' '+str(size)+'px':<14} with fastai's Adam: recipe {ta:.1f} s, ratio {ta/fl:.2f}, head fit "
                   f"{pa.get('head fit', 0):.1f} s, lr_find {pa.get('lr_find', 0):.2f} s, accuracy {acc_a:.4f}", flush=True)
+        if args.dropout:  # the recipe before 04_cache's `_fast_dropout`: torch's `bernoulli_` draws each mask
+            import tl_recipes.cache as C
+            f, C._fast_dropout = C._fast_dropout, nullcontext
+            try: learn = learner(path, size); td, pd = recipe(learn); acc_d = float(learn.validate()[1])
+            finally: C._fast_dropout = f
+            print(f"{name+' '+str(size)+'px':<14} with nn.Dropout: recipe {td:.1f} s, ratio {td/fl:.2f}, head fit "
+                  f"{pd.get('head fit', 0):.1f} s, lr_find {pd.get('lr_find', 0):.2f} s ({pd.get('lr_find', 0)/td:.1%}), accuracy {acc_d:.4f}", flush=True)
         learn = learner(path, size); t, parts = recipe(learn)
         other = t - sum(parts.values())
         acc = float(learn.validate()[1])
         row = dict(data=f'{name} {size}px', floor0=fl0, floor=fl, recipe=t, ratio=t/fl, **parts, other=other, acc=acc)
+        if args.dropout: row.update(dropout_recipe=td, dropout_ratio=td/fl, dropout_head_fit=pd.get('head fit'), dropout_lr_find=pd.get('lr_find'), dropout_acc=acc_d)
         if args.adam: row.update(adam_recipe=ta, adam_ratio=ta/fl, adam_head_fit=pa.get('head fit'), adam_lr_find=pa.get('lr_find'), adam_acc=acc_a)
         rows.append(row)
         p = lambda k: parts.get(k, 0)
         print(f"{name+' '+str(size)+'px':<14}{fl0:9.1f}{fl:8.1f}{t:9.1f}{t/fl:7.2f}{p('passes'):8.1f}{p('lr_find'):8.1f}"
-              f"{p('head fit'):9.1f}{p('validate'):9.1f}{other:7.1f}{acc:9.4f}", flush=True)
-    Path('bench/frozen_stage.json' if not OLD else 'bench/frozen_stage_before.json').write_text(json.dumps(rows, indent=1))
+              f"{p('head fit'):9.1f}{p('validate'):9.1f}{other:7.1f}{acc:9.4f}  lr_find {p('lr_find')/t:.1%} of the stage", flush=True)
+    Path(args.out or ('bench/frozen_stage.json' if not OLD else 'bench/frozen_stage_before.json')).write_text(json.dumps(rows, indent=1))

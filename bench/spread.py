@@ -270,7 +270,7 @@ BARS = dict(
     nb17_clean=dict(recall=(0.8, '17_clean ed417706: recall of the changed labels among the top 2N rows (the stand-in)')),
     nb07_export=dict(agree=(0.9, '07_export 265833f6: exported model agrees with get_preds (no control: agreement)', False)),
     nb07a_demo=dict(acc=(0.8, '07a_demo 9b17791d: digits_demo(n=500)', True, '>')),
-    cli_train=dict(acc=(0.8, 'test_cli: test_train'), cls=(0.6, "test_cli: test_predict on 'three'")),
+    cli_train=dict(acc=(0.8, 'test_cli: test_train'), cls=(0.85, "test_cli: test_predict on 'three'")),
     demo_subset=dict(acc=(0.85, 'test_demo: test_demo_subset')),
     nb10_digits=dict(acc=(0.85, '10_digits_demo cdaae0a0: fast path')),
     nb11_pets=dict(frozen=(0.9, '11_pets 6b584e82: frozen'),

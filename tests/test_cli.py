@@ -5,8 +5,10 @@ import pandas as pd
 import pytest
 from helpers import opt, run, call
 
-# spread: bench/spread.md, cli_train (accuracy, and the share of threes predicted as such)
-BAR_ACC, BAR_THREE = 0.8, 0.6
+# spread: bench/spread.md, cli_train (accuracy, and the share of threes predicted as such). Most of the threes are
+# training images, which a head trained on shuffled labels memorises: 0.43-0.68 of them come back as 'three' then
+# (4 seeds, with either dropout), so the bar on them sits well above that, and below the 0.95-0.98 of a real model.
+BAR_ACC, BAR_THREE = 0.8, 0.85
 
 # `trained` (conftest.py): the model `tl_train` made in a fresh process, shared with test_hostile.py. Each command runs
 # once in a fresh process (`run`); the other cases run its script in this one (`call`), which is the same code.

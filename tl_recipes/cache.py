@@ -5,7 +5,7 @@
 # %% ../nbs/04_cache.ipynb #3329671c
 from __future__ import annotations
 import errno, shutil
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from fastai.vision.all import *
 from .core import *
 from .learner import *
@@ -181,6 +181,28 @@ def _features_opt(opt_func:Callable)->Callable:
     if opt_func is not Adam: return opt_func
     return partial(OptimWrapper, opt=_adamw, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01)
 
+# %% ../nbs/04_cache.ipynb #9f0a74eb
+class _Dropout(nn.Module):
+    "`nn.Dropout(p)` with its mask from 64-bit random integers, four draws in each: several times faster on a CPU"
+    def __init__(self, p:float=0.5): super().__init__(); self.p = p
+    def extra_repr(self)->str: return f'p={self.p}'
+    def forward(self, x:Tensor)->Tensor:
+        if not self.training or self.p == 0: return x
+        if self.p == 1: return x * 0
+        n = x.numel()
+        bits = torch.empty((n+3)//4, dtype=torch.int64, device=x.device).random_(-2**63, None)  # every bit random
+        keep = bits.view(torch.int16)[:n].view(x.shape) >= round(self.p*65536) - 32768  # true with chance 1 - p
+        return x * keep.to(x.dtype).mul_(1/(1 - self.p))
+
+@contextmanager
+def _fast_dropout(m:nn.Module):
+    "Inside, every `nn.Dropout` in `m` is a `_Dropout` with its `p`; after, the same `nn.Dropout` layers again, in its mode"
+    found = [(o, k, d) for o in m.modules() for k, d in o.named_children() if type(d) is nn.Dropout]
+    for o, k, d in found: setattr(o, k, _Dropout(d.p).train(d.training))
+    try: yield m
+    finally:
+        for o, k, d in found: d.train(getattr(o, k).training); setattr(o, k, d)
+
 # %% ../nbs/04_cache.ipynb #89fd7d49
 class ActivationCache:
     "Activations of `learn`'s frozen body over its data, computed once: at the head's input, or the `last` stage's"
@@ -238,14 +260,15 @@ class ActivationCache:
 
     @contextmanager
     def _swap(self, model:nn.Module, trn:tuple, val:tuple, memory_format=torch.contiguous_format):
-        "Inside, `learn` is `model` on the cached `trn` and `val` in `memory_format`, with `_features_opt`"
+        "Inside, `learn` is `model` on the cached `trn` and `val` in `memory_format`, with `_features_opt` and `_fast_dropout`"
         l, views = self.learn, 1 + self.n_aug
         old, dev, bs = (l.dls, l.model, l.splitter, l.opt, l.opt_func), l.dls.device, l.dls.bs
         l.dls = DataLoaders(_rows_dl(*trn, bs, views, shuffle=True, memory_format=memory_format, device=dev),
                             _rows_dl(*val, 2*bs, memory_format=memory_format, device=dev), device=dev)
         l.model, l.opt, l.splitter = model.to(memory_format=memory_format), None, lambda m: [params(m[0]), params(m[1])]
         l.opt_func = _features_opt(l.opt_func)
-        try: yield l
+        try:
+            with _fast_dropout(model) if _on_cpu(l.dls.train) else nullcontext(): yield l
         finally:
             model.to(memory_format=torch.contiguous_format)
             l.dls, l.model, l.splitter, l.opt, l.opt_func = *old[:3], None, old[4]
