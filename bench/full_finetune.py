@@ -4,14 +4,19 @@ One seed per call (the split's and the training's), one process, every default o
 processes, flips, crops), the bundled EfficientNet-Lite0 ImageNet body. The runs, each from a fresh learner:
 - recipe: `learn.fine_tune_recipe()`, every default (10 frozen epochs on cached activations, then up to 3 on the body's
   last stage, `patience=1`);
+- recipe_4: `learn.fine_tune_recipe(4, patience=None)`: the default last stage, 4 epochs, never stopped early;
+- recipe_cut3_4: the same, with the body cut two groups of blocks lower than `split_last` does (stages 5-7 of
+  EfficientNet-Lite0 train on cached activations): an exploration, `split_last` patched for this run only;
 - recipe_all: `learn.fine_tune_recipe(4, unfreeze='all', patience=None)`: the same frozen stage, then 4 epochs of the
   whole body on the images;
 - ft: fastai's `fine_tune(4)` (base_lr 2e-3), BatchNorm trained as `vision_learner` does; ft_1e-2: the same at 1e-2.
-Prints each run's valid accuracy, seconds and, for the recipe, its frozen stage's accuracy. Results: bench/full_finetune.md.
+Prints each run's valid accuracy, seconds and, for the recipe, its frozen stage's accuracy and the valid accuracy after
+each unfrozen epoch. Results: bench/full_finetune.md.
 Run: .venv/bin/python bench/full_finetune.py N SEED recipe recipe_all ft ft_1e-2     (e.g. 4000 42 ...)
 """
 import sys, time, tempfile
 from tl_recipes.all import *
+import tl_recipes.cache as C, tl_recipes.train as T
 from tl_recipes.demo import make_glyphs
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # plain lines, no bars
 n, seed = int(sys.argv[1]), int(sys.argv[2]); which = sys.argv[3:]
@@ -22,11 +27,33 @@ def learner(fastai_bn=False):
     l = transfer_learner(regex_dls(p, size=64, seed=seed), bn_freeze=not fastai_bn)
     l.model_dir = Path(tempfile.mkdtemp()); l.logger = noop; return l
 
+class EpochAcc(Callback):
+    "The valid accuracy after each epoch of the fits it is added to"
+    order = Recorder.order + 1
+    def __init__(self): self.accs = []
+    def after_epoch(self): self.accs.append(round(float(self.recorder.log[-2]), 4))
+
+def cut(k):
+    "`split_last` for this run: the body cut `k` groups of blocks from its end (1: as `split_last` does)"
+    us = C._units
+    def split(body, size=128):
+        u = us(body); gs = [i for i, m in enumerate(u) if isinstance(m, nn.Sequential) and any(True for _ in m.parameters())]
+        return nn.Sequential(*u[:gs[-k]]), nn.Sequential(*u[gs[-k]:])
+    return split
+orig_split = C.split_last
+
 for w in which:
+    C.split_last = T.split_last = orig_split; acc_cb = EpochAcc()
     t = time.time()
-    if w == 'recipe': l = learner(); r = l.fine_tune_recipe()
-    elif w == 'recipe_all': l = learner(); r = l.fine_tune_recipe(4, unfreeze='all', patience=None)
+    if w == 'recipe': l = learner(); r = l.fine_tune_recipe(cbs=acc_cb)
+    elif w == 'recipe_4': l = learner(); r = l.fine_tune_recipe(4, patience=None, cbs=acc_cb)
+    elif w.startswith('recipe_cut'):
+        k, e = map(int, w[len('recipe_cut'):].split('_')); C.split_last = T.split_last = cut(k)
+        l = learner(); r = l.fine_tune_recipe(e, patience=None, cbs=acc_cb)
+    elif w == 'recipe_all': l = learner(); r = l.fine_tune_recipe(4, unfreeze='all', patience=None, cbs=acc_cb)
     elif w.startswith('ft'): l = learner(True); l.fine_tune(4, base_lr=float(w.split('_')[1]) if '_' in w else 2e-3); r = None
-    else: raise SystemExit(f'{w!r}: pass recipe, recipe_all, ft or ft_<rate>')
+    else: raise SystemExit(f'{w!r}: pass recipe, recipe_4, recipe_cut<K>_<epochs>, recipe_all, ft or ft_<rate>')
     acc = float(l.validate()[1])
-    print(w, dict(acc=round(acc, 4), s=round(time.time() - t, 1), frozen=r and round(r['metrics']['frozen']['accuracy'], 4)), flush=True)
+    print(w, dict(acc=round(acc, 4), s=round(time.time() - t, 1), frozen=r and round(r['metrics']['frozen']['accuracy'], 4),
+                  unfrozen_epochs=r and acc_cb.accs[11:-1]), flush=True)  # past 10 frozen epochs and the recipe's
+    # `validate` of the frozen stage (fastai's `validate` runs `after_epoch` too), less its closing `validate`
