@@ -28,16 +28,19 @@ def learner(fastai_bn=False):
     l.model_dir = Path(tempfile.mkdtemp()); l.logger = noop; return l
 
 class EpochAcc(Callback):
-    "The valid accuracy after each epoch of the fits it is added to"
+    "The valid accuracy after each trained epoch, a list per fit (fastai's `validate` fires `after_epoch` too)"
     order = Recorder.order + 1
     def __init__(self): self.accs = []
-    def after_epoch(self): self.accs.append(round(float(self.recorder.log[-2]), 4))
+    def before_fit(self): self.accs.append([])
+    def before_epoch(self): self.trained = False
+    def after_train(self): self.trained = True
+    def after_epoch(self):
+        if self.trained: self.accs[-1].append(round(float(self.recorder.log[-2]), 4))
 
 def cut(k):
     "`split_last` for this run: the body cut `k` groups of blocks from its end (1: as `split_last` does)"
-    us = C._units
     def split(body, size=128):
-        u = us(body); gs = [i for i, m in enumerate(u) if isinstance(m, nn.Sequential) and any(True for _ in m.parameters())]
+        u = C._units(body); gs = [i for i, m in enumerate(u) if isinstance(m, nn.Sequential) and any(True for _ in m.parameters())]
         return nn.Sequential(*u[:gs[-k]]), nn.Sequential(*u[gs[-k]:])
     return split
 orig_split = C.split_last
@@ -55,5 +58,4 @@ for w in which:
     else: raise SystemExit(f'{w!r}: pass recipe, recipe_4, recipe_cut<K>_<epochs>, recipe_all, ft or ft_<rate>')
     acc = float(l.validate()[1])
     print(w, dict(acc=round(acc, 4), s=round(time.time() - t, 1), frozen=r and round(r['metrics']['frozen']['accuracy'], 4),
-                  unfrozen_epochs=r and acc_cb.accs[11:-1]), flush=True)  # past 10 frozen epochs and the recipe's
-    # `validate` of the frozen stage (fastai's `validate` runs `after_epoch` too), less its closing `validate`
+                  unfrozen_epochs=r and [a for a in acc_cb.accs if a][-1]), flush=True)  # the last fit that trained
