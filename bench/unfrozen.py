@@ -1,4 +1,9 @@
-"""The unfrozen stage on the cache: trained in the memory format `_fastest_format` picks (the recipe), or always contiguous.
+"""The unfrozen stage on the cache, two ways side by side: its schedule (`--schedule`), or its memory format.
+
+`--schedule`: the recipe now (`now`: each unfrozen epoch a one-cycle of its own, judged annealed, 05_train's
+`_fit_cycles`; the first over the plain view of each training image, `_PlainFirst`, the next over every cached view)
+against the recipe before (`before`: one cycle over all the unfrozen epochs, fastai's `fit_one_cycle`, every epoch over
+every view), where `patience=1` judged the first epoch at the cycle's peak. Otherwise the memory format: the one `_fastest_format` picks (the recipe), or always contiguous.
 
 `--formats`: a training step of a body's last stage and a head (`_step_time`: forward and backward, once warm, median of
 5) in each memory format on a batch of 64, for the bundled EfficientNet-Lite0 and for ResNet-34 (random weights: the
@@ -11,21 +16,23 @@ run (same seed, same cache), and only the unfrozen stage's memory format differs
 - probe: the recipe (04_cache's `last_stage`: the faster format, measured on a batch of the cache; its pick and its
   seconds are printed, and counted in the unfrozen stage's);
 - contiguous: the format fixed to torch's default, as before `_fastest_format`.
+With `--schedule` the two ways are `now` and `before`, both in the probe's format.
 Data the package makes: the digits (1,797), 800 photo patches, 2,000 glyphs, and 4,000 glyphs (`--big`). Prints a row
 per run: the frozen stage's accuracy, the final one, the unfrozen stage's epochs and seconds and its share of the
 recipe's time; then per way how often unfreezing gained and its share when it did not. Results: bench/unfrozen.md.
-Run: .venv/bin/python bench/unfrozen.py [--formats] [--seeds 42 0 1 2 3] [--big] [--only digits 'glyphs 4000']
+Run: .venv/bin/python bench/unfrozen.py [--formats | --schedule] [--seeds 42 0 1 2 3] [--big] [--only digits 'glyphs 4000']
 """
 import argparse, json, statistics, time
 from pathlib import Path
 import torchvision
 from tl_recipes.all import *
-import tl_recipes.cache as C
+import tl_recipes.cache as C, tl_recipes.train as T
 from tl_recipes.demo import make_digits, make_patches, make_glyphs
 
 ap = argparse.ArgumentParser(); ap.add_argument('--seeds', nargs='+', type=int, default=[42, 0, 1, 2, 3])
 ap.add_argument('--big', action='store_true', help='also 4,000 glyphs')
 ap.add_argument('--formats', action='store_true', help='only the step times of each memory format')
+ap.add_argument('--schedule', action='store_true', help='one cycle per unfrozen epoch (the recipe) against one cycle in all')
 ap.add_argument('--only', nargs='+', help='only these kinds of data, e.g. glyphs'); args = ap.parse_args()
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]  # plain lines, no bars
 probe, PICKS = C._fastest_format, []
@@ -33,6 +40,10 @@ def timed_probe(*a):
     "The recipe's probe, its pick and its seconds kept"
     t = time.perf_counter(); f = probe(*a); PICKS.append((str(f).split('.')[-1], time.perf_counter() - t)); return f
 WAYS = {'probe': timed_probe, 'contiguous': lambda *a: torch.contiguous_format}
+cycles = T._fit_cycles
+plain_first, one_cycle = T._PlainFirst, lambda l, *a, **k: Learner.fit_one_cycle(l, *a, **k)
+if args.schedule: WAYS = {'now': (timed_probe, cycles, plain_first), 'before': (timed_probe, one_cycle, lambda n: None)}
+else: WAYS = {k: (f, cycles, plain_first) for k, f in WAYS.items()}
 
 def formats():
     print(f'{torch.get_num_threads()} threads\n')
@@ -57,11 +68,11 @@ def formats():
     Path('bench/unfrozen_formats.json').write_text(json.dumps(rows, indent=1))
 
 def run(path, seed, way):
-    C._fastest_format = WAYS[way]; PICKS.clear()
+    C._fastest_format, T._fit_cycles, T._PlainFirst = WAYS[way]; PICKS.clear()
     try:
         set_seed(seed); learn = transfer_learner(regex_dls(path, size=64, seed=seed)); learn.logger = noop
         t = time.perf_counter(); r = learn.fine_tune_recipe(); t = time.perf_counter() - t
-    finally: C._fastest_format = probe
+    finally: C._fastest_format, T._fit_cycles, T._PlainFirst = probe, cycles, plain_first
     m = r['metrics']
     return dict(way=way, seed=seed, total=t, unfrozen=r['times']['unfrozen'], epochs=r['epochs'],
                 pick=PICKS[0][0] if PICKS else 'contiguous_format', probe_s=PICKS[0][1] if PICKS else 0.,
@@ -91,6 +102,6 @@ def recipes():
         fl = f'{min(flat):.1%}–{max(flat):.1%}' if flat else '-'
         print(f"| {way} | {len(up)} of {len(rs)} | {gain} | {fl} | {min(one):.1f}–{max(one):.1f} |" if one else
               f"| {way} | {len(up)} of {len(rs)} | {gain} | {fl} | - |")
-    Path('bench/unfrozen.json').write_text(json.dumps(rows, indent=1))
+    Path('bench/unfrozen_schedule.json' if args.schedule else 'bench/unfrozen.json').write_text(json.dumps(rows, indent=1))
 
 if __name__ == '__main__': formats() if args.formats else recipes()

@@ -124,10 +124,38 @@ def _scratch_dir(learn:Learner):
         finally: learn.model_dir = old
 
 # %% ../nbs/05_train.ipynb #5dbd4a48
-def _fit(learn:Learner, keep:KeepBest, *args, **kwargs):
-    "`learn.fit_one_cycle(*args)` keeping the best epoch; stopped by Ctrl-C, the best weights so far are put back first"
-    try: learn.fit_one_cycle(*args, cbs=keep, **kwargs)
+class _Cycles(ParamScheduler):
+    "fastai's `ParamScheduler` with its schedules run over each epoch, from the epoch's start: one cycle per epoch"
+    def before_batch(self):
+        if self.training: self._update_val(self.iter/max(self.n_iter-1, 1))  # the last batch at the cycle's end
+
+def _fit_cycles(learn:Learner, n_epoch:int, lr_max=None, div:float=25., div_final:float=1e5, pct_start:float=0.25,
+               moms=None, cbs=None, **kwargs):
+    "fastai's `fit_one_cycle`, with one cycle per epoch of the `n_epoch`: every epoch ends annealed, where it is judged"
+    if learn.opt is None: learn.create_opt()
+    learn.opt.set_hyper('lr', learn.lr if lr_max is None else lr_max)
+    lr_max = np.array([h['lr'] for h in learn.opt.hypers])
+    scheds = {'lr': combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final),
+              'mom': combined_cos(pct_start, *(learn.moms if moms is None else moms))}
+    learn.fit(n_epoch, cbs=_Cycles(scheds)+L(cbs), **kwargs)
+
+# %% ../nbs/05_train.ipynb #7f0e2736
+def _fit(learn:Learner, keep:KeepBest, *args, cbs=None, cycles:bool=False, **kwargs):
+    "`learn.fit_one_cycle(*args)` (`_fit_cycles` if `cycles`) keeping the best epoch; stopped by Ctrl-C, the best weights put back first"
+    try: (_fit_cycles if cycles else Learner.fit_one_cycle)(learn, *args, cbs=[keep]+L(cbs), **kwargs)
     except KeyboardInterrupt: keep.restore(learn); raise  # fastai has removed `keep` from `learn` by now
+
+# %% ../nbs/05_train.ipynb #1519f655
+class _PlainFirst(Callback):
+    "The first epoch goes over the first `n` rows of the training loader, the plain views cached first; the next over all"
+    def __init__(self, n:int): self.n = n  # the training images
+    @property
+    def _dl(self): return getattr(self.dls.train, 'dl', self.dls.train)  # inside fastai's `DistributedDL` on several processes
+    def before_fit(self): self.rows = self._dl.n
+    def before_epoch(self):
+        short = self.epoch == 0 and self.n >= self._dl.bs  # a batch at least: `_rows_dl` drops the last one
+        self._dl.n = self.n if short else self.rows
+    def after_fit(self): self._dl.n = self.rows
 
 # %% ../nbs/05_train.ipynb #9641e88e
 def _metrics(learn:Learner)->dict:
@@ -163,12 +191,13 @@ def _unfrozen(learn:Learner, c:ActivationCache, at:str, res:dict, mon:str):
         if at == 'head': res['metrics']['frozen'] = _metrics(learn)  # on the images, as the epochs to come are measured
         yield
     res['unfreeze'] = 'last' if at == 'last' else 'all'
+    res['gained'] = res['metrics']['unfrozen'][mon] - res['metrics']['frozen'][mon]
     print(_gained(res, mon))
 
 # %% ../nbs/05_train.ipynb #35178b29
 @patch
 @delegates(Learner.fit_one_cycle, but=['n_epoch', 'lr_max', 'cbs', 'reset_opt', 'start_epoch'])
-def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, while they gain; 0: the frozen stage only
+def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, a one-cycle each, while they gain; 0: the frozen stage only
                      base_lr:float|None=None, # the head's rate on the frozen body; default: `lr_find`'s valley
                      freeze_epochs:int=10, # epochs of the head on the frozen body's cached activations
                      lr_mult:float=10, # after unfreezing the head trains at `base_lr/2`, the body at that over `lr_mult`
@@ -196,6 +225,7 @@ def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, whil
             with _unfrozen(self, c, at, res, mon), _stage(self, res, 'unfrozen', t):
                 self.unfreeze(); res['lrs']['unfrozen'] = [lr/2/lr_mult, lr/2]
                 keep = KeepBest(mon, best=res['metrics']['frozen'][mon], patience=patience, path=model_dir, verbose=False)
-                _fit(self, keep, epochs, slice(lr/2/lr_mult, lr/2), **{'pct_start': 0.3, 'div': 5., **kwargs})
+                _fit(self, keep, epochs, slice(lr/2/lr_mult, lr/2), cbs=_PlainFirst(len(c.train[1])) if at == 'last' else None,
+                     cycles=True, **{'pct_start': 0.3, 'div': 5., **kwargs})
     self.freeze()
     return res
