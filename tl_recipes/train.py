@@ -153,7 +153,7 @@ class _PlainFirst(Callback):
     def _dl(self): return getattr(self.dls.train, 'dl', self.dls.train)  # inside fastai's `DistributedDL` on several processes
     def before_fit(self): self.rows = self._dl.n
     def before_epoch(self):
-        short = self.epoch == 0 and self.n >= self._dl.bs  # a batch at least: `_rows_dl` drops the last one
+        short = self.epoch == 0 and self.n >= self._dl.bs * getattr(self.dls.train, 'world_size', 1)  # a batch a process: `_rows_dl` drops the last
         self._dl.n = self.n if short else self.rows
     def after_fit(self): self._dl.n = self.rows
 
@@ -191,7 +191,8 @@ def _unfrozen(learn:Learner, c:ActivationCache, at:str, res:dict, mon:str):
         if at == 'head': res['metrics']['frozen'] = _metrics(learn)  # on the images, as the epochs to come are measured
         yield
     res['unfreeze'] = 'last' if at == 'last' else 'all'
-    res['gained'] = res['metrics']['unfrozen'][mon] - res['metrics']['frozen'][mon]
+    a, b = res['metrics']['frozen'][mon], res['metrics']['unfrozen'][mon]
+    res['gained'] = a - b if 'loss' in mon or 'error' in mon else b - a  # fastai's `TrackerCallback`: lower is better
     print(_gained(res, mon))
 
 # %% ../nbs/05_train.ipynb #35178b29
