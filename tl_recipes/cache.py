@@ -109,8 +109,9 @@ def _units(body:nn.Module)->list:
 # %% ../nbs/04_cache.ipynb #efe196ea
 def split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
                 size:int=128, # side of the test input that checks the split
+                n:int=1, # groups of blocks in `top`: fastai's `freeze_to(-n)` on the body
                )->tuple:
-    "Split `body` into (`lower`, `top`) `Sequential`s sharing its layers: `top` starts at its last group of blocks"
+    "Split `body` into (`lower`, `top`) `Sequential`s sharing its layers: `top` starts at its `n`-th last group of blocks"
     us, was = _units(body), body.training
     x0 = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)).to(one_param(body).device)
     body.eval()
@@ -125,7 +126,11 @@ def split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
                                      f"{type(body).__name__} does not: use unfreeze='all'")
     has_params = [any(True for _ in nn.Sequential(*us[i:]).parameters()) for i in range(len(us))]
     groups = [i for i, u in enumerate(us) if isinstance(u, nn.Sequential) and has_params[i]]
-    i = groups[-1] if groups else max((i for i, (s, p) in enumerate(zip(shrinks, has_params)) if s and p), default=0)
+    groups = groups or [i for i, (s, p) in enumerate(zip(shrinks, has_params)) if s and p]  # no blocks: where it shrinks
+    check_ints(1, n=n)
+    if n > max(len(groups), 1): raise ValueError(f"n={n}: this {type(body).__name__} has {len(groups)} groups of blocks; "
+                                                 f"pass at most {len(groups)}")
+    i = groups[-n] if groups else 0
     return nn.Sequential(*us[:i]), nn.Sequential(*us[i:])
 
 # %% ../nbs/04_cache.ipynb #bf7442a7
@@ -208,16 +213,17 @@ class ActivationCache:
     "Activations of `learn`'s frozen body over its data, computed once: at the head's input, or the `last` stage's"
     def __init__(self, learn:Learner, # a learner whose model is `nn.Sequential(body, head)`
                  n_aug:int=2, # augmented passes over the training set, on top of one plain pass
-                 at:str='head', # 'head': the pooled features; 'last': the input of the body's last stage
+                 at:str|int='head', # 'head': the pooled features; 'last': the input of the body's last stage; n: of its last n groups
                  mem_budget:float|None=None, # bytes to keep in memory; more go to disk (default: half what is free)
                 ):
-        if at not in ('head', 'last'): raise ValueError(f"at={at!r}: use 'head' (pooled features) or 'last' (last stage)")
+        if at not in ('head', 'last') and not (type(at) is int and at >= 1):
+            raise ValueError(f"at={at!r}: use 'head' (pooled features), 'last' (last stage) or n (its last n groups of blocks)")
         check_ints(0, n_aug=n_aug)
         store_attr('learn,n_aug,at,mem_budget')
         body, head = learn.model
         self.cut = _head_cut(head)
         self.pool = nn.Sequential(*head[:self.cut])
-        self.lower, self.top = split_last(body) if at == 'last' else (nn.Sequential(body, *self.pool), None)
+        self.lower, self.top = (nn.Sequential(body, *self.pool), None) if at == 'head' else split_last(body, n=1 if at == 'last' else at)
         self.spill = learn.path/learn.model_dir/f'cache-{os.getpid()}'
         try: self.train, self.valid = self._cache()
         except BaseException: self.close(); raise  # a full disk, Ctrl-C: no half-written cache left behind
@@ -279,7 +285,7 @@ class ActivationCache:
 
     def last_stage(self):
         "A context in which `learn` is the body's last stage and its head, on the activations at that stage's input"
-        if self.at != 'last': raise ValueError("the last stage trains on the activations at its input: pass at='last'")
+        if self.at == 'head': raise ValueError("the last stage trains on the activations at its input: pass at='last' (or n)")
         l, m, (x, y) = self.learn, nn.Sequential(self.top, self.learn.model[1]), self.train
         b = min(l.dls.bs, len(y))  # a batch of the cache, to time a step in each memory format
         mf = _fastest_format(m, x[:b].float(), y[:b], l.loss_func) if _on_cpu(l.dls.train) else torch.contiguous_format

@@ -95,23 +95,24 @@ class RecipeReport(Callback):
         elif self.fitting: plot_curves(self.recorder, self._file('curves', 'png')); self.n += 1
 
 # %% ../nbs/05_train.ipynb #bee20777
-def check_recipe(epochs:int=3, freeze_epochs:int=10, n_aug:int=2, base_lr:float|None=None, unfreeze:str='last',
+def check_recipe(epochs:int=3, freeze_epochs:int=10, n_aug:int=2, base_lr:float|None=None, unfreeze:str|int='last',
                  patience:int|None=1, lr_mult:float=10, **kwargs):
     "Raise a `ValueError` naming the first argument of `fine_tune_recipe` that cannot work, before any work"
     check_ints(1, freeze_epochs=freeze_epochs); check_ints(0, epochs=epochs, n_aug=n_aug, patience=patience)
-    if unfreeze not in ('all', 'last'):
-        raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body) or 'last' (its last stage)")
+    if unfreeze not in ('all', 'last') and not (type(unfreeze) is int and unfreeze >= 1):
+        raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body), 'last' (its last stage) or n (its last n groups of blocks)")
     if base_lr is not None and not (isinstance(base_lr, (int, float)) and 0 < base_lr < 10):
         raise ValueError(f"base_lr={base_lr!r}: pass a learning rate above 0 and below 10, or None for `lr_find`'s")
     if not (isinstance(lr_mult, (int, float)) and lr_mult >= 1):
         raise ValueError(f"lr_mult={lr_mult!r}: pass how many times the body's rate the head's is, at least 1 (fastai: 100)")
 
 # %% ../nbs/05_train.ipynb #41b23bd5
-def _at(learn:Learner, epochs:int, unfreeze:str)->str:
-    "Where the recipe caches: at the last stage's input if it trains that stage, else at the head's (the features)"
+def _at(learn:Learner, epochs:int, unfreeze:str|int)->str|int:
+    "Where the recipe caches: at the input of the part of the body it trains (`unfreeze`, 'last' or n groups), else the head's"
     if not epochs or unfreeze == 'all': return 'head'
-    try: split_last(learn.model[0]); return 'last'
+    try: split_last(learn.model[0], n=1 if unfreeze == 'last' else unfreeze); return unfreeze
     except NoStagesError as e: print(f"{e}. Unfreezing the whole body."); return 'head'  # e.g. timm's `TimmBody`
+    except ValueError as e: raise ValueError(f"{e} to `unfreeze`, or 'all' for the whole body".replace('n=', 'unfreeze=', 1)) from None
 
 # %% ../nbs/05_train.ipynb #becbf8eb
 @contextmanager
@@ -172,7 +173,8 @@ def _monitor(learn:Learner)->str:
 def _gained(res:dict, mon:str)->str:
     "One line: what unfreezing gained in `mon`, in how many epochs and seconds"
     a, b = res['metrics']['frozen'][mon], res['metrics']['unfrozen'][mon]
-    what, n, t = 'the last stage' if res['unfreeze'] == 'last' else 'the body', res['epochs'], res['times']['unfrozen']
+    u = res['unfreeze']; n, t = res['epochs'], res['times']['unfrozen']
+    what = {'last': 'the last stage', 'all': 'the body'}.get(u, f"the last {u} group{'s'*(u != 1)} of blocks")
     if a == b: return f"unfreezing {what}: no better {mon} after {n} epoch{'s'*(n > 1)} ({t:.0f} s): the frozen stage's weights kept"
     return f"unfreezing {what}: {mon} {a:.4f} -> {b:.4f} ({b-a:+.4f}) in {n} epoch{'s'*(n > 1)} ({t:.0f} s)"
 
@@ -186,11 +188,11 @@ def _stage(learn:Learner, res:dict, name:str, t:float|None=None):
 
 @contextmanager
 def _unfrozen(learn:Learner, c:ActivationCache, at:str, res:dict, mon:str):
-    "Inside, the unfrozen stage on `c`'s last stage (`at='last'`) or on the images; after it, one line of what it gained"
-    with c.last_stage() if at == 'last' else nullcontext():
+    "Inside, the unfrozen stage on `c`'s last stage or groups (`at`: 'last' or n) or on the images; after it, one line of what it gained"
+    with c.last_stage() if at != 'head' else nullcontext():
         if at == 'head': res['metrics']['frozen'] = _metrics(learn)  # on the images, as the epochs to come are measured
         yield
-    res['unfreeze'] = 'last' if at == 'last' else 'all'
+    res['unfreeze'] = 'all' if at == 'head' else at
     a, b = res['metrics']['frozen'][mon], res['metrics']['unfrozen'][mon]
     res['gained'] = a - b if 'loss' in mon or 'error' in mon else b - a  # fastai's `TrackerCallback`: lower is better
     print(_gained(res, mon))
@@ -202,7 +204,7 @@ def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, a on
                      base_lr:float|None=None, # the head's rate on the frozen body; default: `lr_find`'s valley
                      freeze_epochs:int=10, # epochs of the head on the frozen body's cached activations
                      lr_mult:float=10, # after unfreezing the head trains at `base_lr/2`, the body at that over `lr_mult`
-                     unfreeze:str='last', # 'last': the body's last stage, on cached activations; 'all': the whole body
+                     unfreeze:str|int='last', # 'last': the body's last stage, on cached activations; n: its last n groups; 'all': the whole body
                      n_aug:int=2, # augmented passes over the training set to cache, on top of a plain one
                      patience:int|None=1, # stop unfreezing after this many epochs without gain; 0 or None: never
                      mem_budget:float|None=None, # bytes of activations to keep in memory; more go to disk
@@ -226,7 +228,7 @@ def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, a on
             with _unfrozen(self, c, at, res, mon), _stage(self, res, 'unfrozen', t):
                 self.unfreeze(); res['lrs']['unfrozen'] = [lr/2/lr_mult, lr/2]
                 keep = KeepBest(mon, best=res['metrics']['frozen'][mon], patience=patience, path=model_dir, verbose=False)
-                _fit(self, keep, epochs, slice(lr/2/lr_mult, lr/2), cbs=_PlainFirst(len(c.train[1])) if at == 'last' else None,
+                _fit(self, keep, epochs, slice(lr/2/lr_mult, lr/2), cbs=_PlainFirst(len(c.train[1])) if at != 'head' else None,
                      cycles=True, **{'pct_start': 0.3, 'div': 5., **kwargs})
     self.freeze()
     return res
