@@ -43,7 +43,9 @@ def test_predict_bad_argument_keeps_results(model, args, want):
                                         (['--bs', 0], 'bs=0: pass'), ([FE, 0], 'freeze_epochs=0: pass'),
                                         (['--pat', '('], "pat='(' is not a regular expression"),
                                         (['--arch', 'resnet9000'], "arch='resnet9000' is not an architecture here"),
-                                        (['--unfreeze', 'top'], "unfreeze='top': use 'all'")])
+                                        (['--unfreeze', 'top'], "unfreeze='top': use 'all'"),
+                                        (['--unfreeze', '0'], "unfreeze=0: use 'all'"),  # a number, not the text '0'
+                                        (['--unfreeze', '9'], "unfreeze=9: this EfficientNet has 7 groups of blocks")])
 def test_train_bad_argument_writes_nothing(model, tmp_path, args, want):
     tmp, src = model
     p = call('tl_train', src, '--out', tmp_path/'out', *args, home=tmp/'home')

@@ -4,14 +4,14 @@
 
 # %% ../nbs/04_cache.ipynb #3329671c
 from __future__ import annotations
-import errno, shutil
+import errno, numbers, shutil
 from contextlib import contextmanager, nullcontext
 from fastai.vision.all import *
 from .core import *
 from .learner import *
 
 # %% auto #0
-__all__ = ['NoStagesError', 'split_last', 'ActivationCache']
+__all__ = ['NoStagesError', 'TooDeepError', 'split_last', 'ActivationCache']
 
 # %% ../nbs/04_cache.ipynb #6519b627
 def _head_cut(head:nn.Module)->int:
@@ -98,6 +98,9 @@ def _on_disk(need:float, folder:Path, mem_budget:float|None=None)->bool:
 class NoStagesError(ValueError):
     "A body that cannot be cut into stages (its forward does more than apply its children in order)"
 
+class TooDeepError(ValueError):
+    "A cut more groups of blocks from the top of a body than it has"
+
 # %% ../nbs/04_cache.ipynb #e4799b53
 def _units(body:nn.Module)->list:
     "The layers `body` applies one after the other: its children, containers of stages (`Sequential`s of them) opened"
@@ -109,7 +112,7 @@ def _units(body:nn.Module)->list:
 # %% ../nbs/04_cache.ipynb #efe196ea
 def split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
                 size:int=128, # side of the test input that checks the split
-                n:int=1, # groups of blocks in `top`: fastai's `freeze_to(-n)` on the body
+                n:int=1, # groups of blocks in `top`, from the body's last
                )->tuple:
     "Split `body` into (`lower`, `top`) `Sequential`s sharing its layers: `top` starts at its `n`-th last group of blocks"
     us, was = _units(body), body.training
@@ -122,14 +125,14 @@ def split_last(body:nn.Module, # a CNN body, e.g. `learn.model[0]`
         want = body(x0)
         same = x.shape == want.shape and torch.allclose(x, want, atol=1e-4)
     body.train(was)
-    if not same: raise NoStagesError(f"unfreeze='last' needs a body that applies its layers one after the other; this "
+    if not same: raise NoStagesError(f"unfreeze='last' (or n) needs a body that applies its layers one after the other; this "
                                      f"{type(body).__name__} does not: use unfreeze='all'")
     has_params = [any(True for _ in nn.Sequential(*us[i:]).parameters()) for i in range(len(us))]
     groups = [i for i, u in enumerate(us) if isinstance(u, nn.Sequential) and has_params[i]]
     groups = groups or [i for i, (s, p) in enumerate(zip(shrinks, has_params)) if s and p]  # no blocks: where it shrinks
-    check_ints(1, n=n)
-    if n > max(len(groups), 1): raise ValueError(f"n={n}: this {type(body).__name__} has {len(groups)} groups of blocks; "
-                                                 f"pass at most {len(groups)}")
+    check_ints(1, n=n); most = max(len(groups), 1)  # none: the whole body is the one group
+    if n is None or n > most: raise TooDeepError(f"n={n}: this {type(body).__name__} has {most} group{'s'*(most > 1)} of blocks; "
+                                                 f"pass at most {most}")
     i = groups[-n] if groups else 0
     return nn.Sequential(*us[:i]), nn.Sequential(*us[i:])
 
@@ -210,20 +213,20 @@ def _fast_dropout(m:nn.Module):
 
 # %% ../nbs/04_cache.ipynb #89fd7d49
 class ActivationCache:
-    "Activations of `learn`'s frozen body over its data, computed once: at the head's input, or the `last` stage's"
+    "Activations of `learn`'s frozen body over its data, computed once: at the head's input, the `last` stage's or its last `at` groups'"
     def __init__(self, learn:Learner, # a learner whose model is `nn.Sequential(body, head)`
                  n_aug:int=2, # augmented passes over the training set, on top of one plain pass
                  at:str|int='head', # 'head': the pooled features; 'last': the input of the body's last stage; n: of its last n groups
                  mem_budget:float|None=None, # bytes to keep in memory; more go to disk (default: half what is free)
                 ):
-        if at not in ('head', 'last') and not (type(at) is int and at >= 1):
+        if at not in ('head', 'last') and not (isinstance(at, numbers.Integral) and not isinstance(at, bool) and at >= 1):
             raise ValueError(f"at={at!r}: use 'head' (pooled features), 'last' (last stage) or n (its last n groups of blocks)")
         check_ints(0, n_aug=n_aug)
         store_attr('learn,n_aug,at,mem_budget')
         body, head = learn.model
         self.cut = _head_cut(head)
         self.pool = nn.Sequential(*head[:self.cut])
-        self.lower, self.top = (nn.Sequential(body, *self.pool), None) if at == 'head' else split_last(body, n=1 if at == 'last' else at)
+        self.lower, self.top = (nn.Sequential(body, *self.pool), None) if at == 'head' else split_last(body, n=1 if at == 'last' else int(at))
         self.spill = learn.path/learn.model_dir/f'cache-{os.getpid()}'
         try: self.train, self.valid = self._cache()
         except BaseException: self.close(); raise  # a full disk, Ctrl-C: no half-written cache left behind
@@ -284,8 +287,8 @@ class ActivationCache:
         return self._swap(nn.Sequential(nn.Sequential(), self.learn.model[1][self.cut:]), *self.features())
 
     def last_stage(self):
-        "A context in which `learn` is the body's last stage and its head, on the activations at that stage's input"
-        if self.at == 'head': raise ValueError("the last stage trains on the activations at its input: pass at='last' (or n)")
+        "A context in which `learn` is the body's top (its last stage, or last `at` groups) and its head, on the activations at its input"
+        if self.at == 'head': raise ValueError("the last stage trains on the activations at its input: pass at='last' or a whole number n >= 1")
         l, m, (x, y) = self.learn, nn.Sequential(self.top, self.learn.model[1]), self.train
         b = min(l.dls.bs, len(y))  # a batch of the cache, to time a step in each memory format
         mf = _fastest_format(m, x[:b].float(), y[:b], l.loss_func) if _on_cpu(l.dls.train) else torch.contiguous_format

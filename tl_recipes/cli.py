@@ -8,14 +8,15 @@ __all__ = ['tl_demo', 'tl_train', 'tl_predict', 'tl_report']
 # %% ../nbs/08_cli.ipynb #78498277
 # No `from __future__ import annotations` here: fastcore passes the annotations of the parameters that `delegates`
 # copies to argparse unevaluated, and argparse cannot call the string 'str'.
-import errno, inspect, sys, time
-from contextlib import contextmanager, nullcontext
+import errno, inspect, io, sys, time
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from fastcore.script import call_parse, bool_arg, store_true
 from fastai.vision.all import *
 from .core import check_ints, folder_lock
 from .data import *
 from .learner import *
 from .train import *
+from .train import _at
 from .interpret import *
 from .export import *
 from .serve import load_onnx
@@ -76,6 +77,7 @@ def _train(path, out, arch, pretrained, device, seed, **kwargs):
     "Train on `path` with the recipe (the `kwargs` it takes) and the loaders (the rest); write the report and export to `out`"
     t0, out, params = time.time(), Path(out), inspect.signature(Learner.fine_tune_recipe).parameters
     recipe = {k: kwargs.pop(k) for k in list(kwargs) if k in params}
+    if str(recipe.get('unfreeze')).isdigit(): recipe['unfreeze'] = int(recipe['unfreeze'])  # '3' on the command line: 3 groups
     check_ints(1, **{k: kwargs.get(k) for k in ('size', 'presize', 'bs')}); check_recipe(**recipe)
     resolve_arch(arch); dev = distrib_device(as_device(device))
     check_replaceable(out/'model')  # before hours of training, not after
@@ -87,6 +89,7 @@ def _train(path, out, arch, pretrained, device, seed, **kwargs):
         print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: "
               f"{', '.join(map(str, dls.vocab[:10]))}" + (f"; {num_distrib()} processes" if is_distrib() else ''))
         learn = rank0_first(lambda: transfer_learner(dls, arch, pretrained=pretrained))  # rank 0 downloads
+        with redirect_stdout(io.StringIO()): _at(learn, 1, recipe.get('unfreeze', 'last'))  # more groups than the body has: an error now
         with folder_lock(out) if is_rank0() else nullcontext(), _training():  # from here an error is a bug
             res, rep, _ = run_recipe(learn, out/'report', out/'model', **recipe)
     if not is_rank0(): return

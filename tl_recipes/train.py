@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_train.ipynb #34217ba8
 from __future__ import annotations
-import io, os, tempfile, time
+import io, numbers, os, tempfile, time
 from contextlib import ExitStack, contextmanager, nullcontext
 import matplotlib.pyplot as plt
 from fastai.vision.all import *
@@ -99,7 +99,7 @@ def check_recipe(epochs:int=3, freeze_epochs:int=10, n_aug:int=2, base_lr:float|
                  patience:int|None=1, lr_mult:float=10, **kwargs):
     "Raise a `ValueError` naming the first argument of `fine_tune_recipe` that cannot work, before any work"
     check_ints(1, freeze_epochs=freeze_epochs); check_ints(0, epochs=epochs, n_aug=n_aug, patience=patience)
-    if unfreeze not in ('all', 'last') and not (type(unfreeze) is int and unfreeze >= 1):
+    if unfreeze not in ('all', 'last') and not (isinstance(unfreeze, numbers.Integral) and not isinstance(unfreeze, bool) and unfreeze >= 1):
         raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body), 'last' (its last stage) or n (its last n groups of blocks)")
     if base_lr is not None and not (isinstance(base_lr, (int, float)) and 0 < base_lr < 10):
         raise ValueError(f"base_lr={base_lr!r}: pass a learning rate above 0 and below 10, or None for `lr_find`'s")
@@ -110,9 +110,10 @@ def check_recipe(epochs:int=3, freeze_epochs:int=10, n_aug:int=2, base_lr:float|
 def _at(learn:Learner, epochs:int, unfreeze:str|int)->str|int:
     "Where the recipe caches: at the input of the part of the body it trains (`unfreeze`, 'last' or n groups), else the head's"
     if not epochs or unfreeze == 'all': return 'head'
-    try: split_last(learn.model[0], n=1 if unfreeze == 'last' else unfreeze); return unfreeze
+    n = 1 if unfreeze == 'last' else int(unfreeze)
+    try: split_last(learn.model[0], n=n); return unfreeze if unfreeze == 'last' else n
     except NoStagesError as e: print(f"{e}. Unfreezing the whole body."); return 'head'  # e.g. timm's `TimmBody`
-    except ValueError as e: raise ValueError(f"{e} to `unfreeze`, or 'all' for the whole body".replace('n=', 'unfreeze=', 1)) from None
+    except TooDeepError as e: raise ValueError(f"unfreeze={n}{str(e)[len(f'n={n}'):]} to `unfreeze`, or 'all' for the whole body") from None
 
 # %% ../nbs/05_train.ipynb #becbf8eb
 @contextmanager
@@ -187,7 +188,7 @@ def _stage(learn:Learner, res:dict, name:str, t:float|None=None):
     res['metrics'][name], res['times'][name] = _metrics(learn), time.time() - t
 
 @contextmanager
-def _unfrozen(learn:Learner, c:ActivationCache, at:str, res:dict, mon:str):
+def _unfrozen(learn:Learner, c:ActivationCache, at:str|int, res:dict, mon:str):
     "Inside, the unfrozen stage on `c`'s last stage or groups (`at`: 'last' or n) or on the images; after it, one line of what it gained"
     with c.last_stage() if at != 'head' else nullcontext():
         if at == 'head': res['metrics']['frozen'] = _metrics(learn)  # on the images, as the epochs to come are measured
