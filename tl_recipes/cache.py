@@ -4,10 +4,11 @@
 
 # %% ../nbs/04_cache.ipynb #3329671c
 from __future__ import annotations
-import errno, numbers, shutil
+import errno, shutil
 from contextlib import contextmanager, nullcontext
 from fastai.vision.all import *
 from .core import *
+from .core import _whole
 from .learner import *
 
 # %% auto #0
@@ -219,7 +220,7 @@ class ActivationCache:
                  at:str|int='head', # 'head': the pooled features; 'last': the input of the body's last stage; n: of its last n groups
                  mem_budget:float|None=None, # bytes to keep in memory; more go to disk (default: half what is free)
                 ):
-        if at not in ('head', 'last') and not (isinstance(at, numbers.Integral) and not isinstance(at, bool) and at >= 1):
+        if at not in ('head', 'last') and not _whole(at, 1):
             raise ValueError(f"at={at!r}: use 'head' (pooled features), 'last' (last stage) or n (its last n groups of blocks)")
         check_ints(0, n_aug=n_aug)
         store_attr('learn,n_aug,at,mem_budget')

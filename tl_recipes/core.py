@@ -129,13 +129,16 @@ def staged_folder(folder:Path|str, # the folder to replace
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/00_core.ipynb #2bbf933b
+def _whole(v, lo:int)->bool:
+    "Whether `v` is a whole number of at least `lo`: a Python or numpy integer, not a bool"
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= lo
+
 def check_ints(lo:int, # the smallest value allowed
                 **kw # the arguments, by name; None is allowed (a default)
                ):
     "Raise a `ValueError` naming the first argument in `kw` that is not a whole number of at least `lo`"
     for k, v in kw.items():
-        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo):
-            raise ValueError(f"{k}={v!r}: pass a whole number of at least {lo}")
+        if v is not None and not _whole(v, lo): raise ValueError(f"{k}={v!r}: pass a whole number of at least {lo}")
 
 # %% ../nbs/00_core.ipynb #671956f3
 def mem_available()->float:

@@ -4,17 +4,18 @@
 
 # %% ../nbs/05_train.ipynb #34217ba8
 from __future__ import annotations
-import io, numbers, os, tempfile, time
+import io, os, tempfile, time
 from contextlib import ExitStack, contextmanager, nullcontext
 import matplotlib.pyplot as plt
 from fastai.vision.all import *
 from fastai.callback.tracker import TrackerCallback
 from .core import *
+from .core import _whole
 from .learner import *
 from .cache import *
 
 # %% auto #0
-__all__ = ['KeepBest', 'plot_curves', 'RecipeReport', 'check_recipe']
+__all__ = ['KeepBest', 'plot_curves', 'RecipeReport', 'check_recipe', 'check_unfreeze']
 
 # %% ../nbs/05_train.ipynb #00b0f721
 class KeepBest(TrackerCallback):
@@ -99,7 +100,7 @@ def check_recipe(epochs:int=3, freeze_epochs:int=10, n_aug:int=2, base_lr:float|
                  patience:int|None=1, lr_mult:float=10, **kwargs):
     "Raise a `ValueError` naming the first argument of `fine_tune_recipe` that cannot work, before any work"
     check_ints(1, freeze_epochs=freeze_epochs); check_ints(0, epochs=epochs, n_aug=n_aug, patience=patience)
-    if unfreeze not in ('all', 'last') and not (isinstance(unfreeze, numbers.Integral) and not isinstance(unfreeze, bool) and unfreeze >= 1):
+    if unfreeze not in ('all', 'last') and not _whole(unfreeze, 1):
         raise ValueError(f"unfreeze={unfreeze!r}: use 'all' (the whole body), 'last' (its last stage) or n (its last n groups of blocks)")
     if base_lr is not None and not (isinstance(base_lr, (int, float)) and 0 < base_lr < 10):
         raise ValueError(f"base_lr={base_lr!r}: pass a learning rate above 0 and below 10, or None for `lr_find`'s")
@@ -107,12 +108,17 @@ def check_recipe(epochs:int=3, freeze_epochs:int=10, n_aug:int=2, base_lr:float|
         raise ValueError(f"lr_mult={lr_mult!r}: pass how many times the body's rate the head's is, at least 1 (fastai: 100)")
 
 # %% ../nbs/05_train.ipynb #41b23bd5
-def _at(learn:Learner, epochs:int, unfreeze:str|int)->str|int:
-    "Where the recipe caches: at the input of the part of the body it trains (`unfreeze`, 'last' or n groups), else the head's"
-    if not epochs or unfreeze == 'all': return 'head'
+def check_unfreeze(learn:Learner, # a learner from `transfer_learner`
+                   unfreeze:str|int='last', # as `fine_tune_recipe`'s: 'last', n groups of blocks or 'all'
+                   verbose:bool=False, # say so where the body cannot be cut and trains whole
+                  )->str|int:
+    "Where `fine_tune_recipe` caches for `unfreeze`: 'last', n or 'head'; a `ValueError` if `learn`'s body has fewer groups"
+    if unfreeze == 'all': return 'head'
     n = 1 if unfreeze == 'last' else int(unfreeze)
     try: split_last(learn.model[0], n=n); return unfreeze if unfreeze == 'last' else n
-    except NoStagesError as e: print(f"{e}. Unfreezing the whole body."); return 'head'  # e.g. timm's `TimmBody`
+    except NoStagesError as e:  # e.g. timm's `TimmBody`
+        if verbose: print(f"{e}. Unfreezing the whole body.")
+        return 'head'
     except TooDeepError as e: raise ValueError(f"unfreeze={n}{str(e)[len(f'n={n}'):]} to `unfreeze`, or 'all' for the whole body") from None
 
 # %% ../nbs/05_train.ipynb #becbf8eb
@@ -214,7 +220,7 @@ def fine_tune_recipe(self:Learner, epochs:int=3, # epochs after unfreezing, a on
                      **kwargs)->dict:
     "fastai's `fine_tune` on the body's activations computed once: `freeze_epochs` on the head, then `epochs` unfrozen"
     check_recipe(epochs, freeze_epochs, n_aug, base_lr, unfreeze, patience, lr_mult)
-    at, mon, t = _at(self, epochs, unfreeze), _monitor(self), time.time()
+    at, mon, t = check_unfreeze(self, unfreeze, verbose=True) if epochs else 'head', _monitor(self), time.time()
     res = dict(metrics={}, lrs={}, times={}, unfreeze=unfreeze)
     self.freeze()
     with self.added_cbs(L(cbs)), ExitStack() as cached:
