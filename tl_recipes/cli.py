@@ -8,7 +8,7 @@ __all__ = ['tl_demo', 'tl_train', 'tl_predict', 'tl_report']
 # %% ../nbs/08_cli.ipynb #78498277
 # No `from __future__ import annotations` here: fastcore passes the annotations of the parameters that `delegates`
 # copies to argparse unevaluated, and argparse cannot call the string 'str'.
-import errno, inspect, io, sys, time
+import errno, inspect, sys, time
 from contextlib import contextmanager, nullcontext
 from fastcore.script import call_parse, bool_arg, store_true
 from fastai.vision.all import *
@@ -88,7 +88,7 @@ def _train(path, out, arch, pretrained, device, seed, **kwargs):
         print(f"data: {len(dls.train_ds)} training and {len(dls.valid_ds)} validation images of {dls.c} classes: "
               f"{', '.join(map(str, dls.vocab[:10]))}" + (f"; {num_distrib()} processes" if is_distrib() else ''))
         learn = rank0_first(lambda: transfer_learner(dls, arch, pretrained=pretrained))  # rank 0 downloads
-        if recipe.get('epochs', 3): check_unfreeze(learn, recipe.get('unfreeze', 'last'))  # more groups than the body has: an error now
+        if recipe.get('epochs', params['epochs'].default): check_unfreeze(learn, recipe.get('unfreeze', 'last'))  # more groups than the body has: an error now
         with folder_lock(out) if is_rank0() else nullcontext(), _training():  # from here an error is a bug
             res, rep, _ = run_recipe(learn, out/'report', out/'model', **recipe)
     if not is_rank0(): return

@@ -133,6 +133,7 @@ def _whole(v, lo:int)->bool:
     "Whether `v` is a whole number of at least `lo`: a Python or numpy integer, not a bool"
     return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= lo
 
+# %% ../nbs/00_core.ipynb #cd6eb87e
 def check_ints(lo:int, # the smallest value allowed
                 **kw # the arguments, by name; None is allowed (a default)
                ):

@@ -113,6 +113,7 @@ def check_unfreeze(learn:Learner, # a learner from `transfer_learner`
                    verbose:bool=False, # say so where the body cannot be cut and trains whole
                   )->str|int:
     "Where `fine_tune_recipe` caches for `unfreeze`: 'last', n or 'head'; a `ValueError` if `learn`'s body has fewer groups"
+    check_recipe(unfreeze=unfreeze)
     if unfreeze == 'all': return 'head'
     n = 1 if unfreeze == 'last' else int(unfreeze)
     try: split_last(learn.model[0], n=n); return unfreeze if unfreeze == 'last' else n
