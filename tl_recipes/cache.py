@@ -5,7 +5,7 @@
 # %% ../nbs/04_cache.ipynb #3329671c
 from __future__ import annotations
 import errno, shutil
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from fastai.vision.all import *
 from .core import *
 from .core import _whole
@@ -212,6 +212,49 @@ def _fast_dropout(m:nn.Module):
     finally:
         for o, k, d in found: d.train(getattr(o, k).training); setattr(o, k, d)
 
+# %% ../nbs/04_cache.ipynb #e90af185
+def _pointwise(c:nn.Conv2d, x:Tensor)->Tensor:
+    "The 1 x 1 convolution `c` (stride 1, no padding, one group) of `x`: on at most 4 pixels one matrix product, else `c`'s own"
+    n, ch, h, w = x.shape
+    if h*w > 4: return nn.Conv2d.forward(c, x)  # measured slower on 7 x 7 pixels and more in channels-last
+    y = F.linear(x.permute(0, 2, 3, 1).reshape(-1, ch), c.weight.view(c.out_channels, ch), c.bias)
+    return y.view(n, h, w, -1).permute(0, 3, 1, 2)
+
+# %% ../nbs/04_cache.ipynb #1b36ee44
+def _taps(c:nn.Conv2d, h:int, w:int)->tuple:
+    "For `c` on `h` x `w` pixels: the kernel tap joining each output pixel to each input pixel (`k*k` where none does); the output's size"
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = c.kernel_size, c.stride, c.padding, c.dilation
+    oh, ow = (h + 2*ph - dh*(kh-1) - 1)//sh + 1, (w + 2*pw - dw*(kw-1) - 1)//sw + 1
+    oy, ox, iy, ix = torch.meshgrid(*map(torch.arange, (oh, ow, h, w)), indexing='ij')
+    ky, kx = iy - oy*sh + ph, ix - ox*sw + pw  # the tap, in input pixels from the window's corner
+    ok = (ky % dh == 0) & (kx % dw == 0) & (ky >= 0) & (ky < kh*dh) & (kx >= 0) & (kx < kw*dw)
+    return torch.where(ok, (ky//dh)*kw + kx//dw, kh*kw).view(oh*ow, h*w), (oh, ow)
+
+def _depthwise(c:nn.Conv2d, x:Tensor)->Tensor:
+    "The depthwise convolution `c` of `x`: on at most 4 pixels each channel's dense map of its taps, else `c`'s own"
+    n, ch, h, w = x.shape
+    if h*w > 4: return nn.Conv2d.forward(c, x)  # as fast on 3 x 3 pixels here, far slower on 4 x 4
+    taps, o = _taps(c, h, w)
+    m = torch.cat([c.weight.view(ch, -1), c.weight.new_zeros(ch, 1)], 1)[:, taps]  # per channel: output x input pixels
+    y = (x.reshape(n, ch, 1, h*w) * m).sum(-1).view(n, ch, *o)
+    return y if c.bias is None else y + c.bias.view(1, -1, 1, 1)
+
+# %% ../nbs/04_cache.ipynb #4a030154
+def _fast_conv(c:nn.Module)->Callable|None:
+    "`_pointwise` or `_depthwise` for a plain `nn.Conv2d` `c` of its kind with zero padding, else None"
+    if type(c) is not nn.Conv2d or c.padding_mode != 'zeros' or isinstance(c.padding, str) or 'forward' in vars(c): return None
+    if c.kernel_size == (1, 1) and c.stride == (1, 1) and c.padding == (0, 0) and c.groups == 1: return _pointwise
+    return _depthwise if c.groups == c.in_channels == c.out_channels > 1 else None
+
+@contextmanager
+def _fast_convs(m:nn.Module):
+    "Inside, `m`'s 1 x 1 and depthwise convolutions compute by `_pointwise` and `_depthwise`; after, by torch's own"
+    found = [c for c in m.modules() if _fast_conv(c)]
+    for c in found: c.forward = partial(_fast_conv(c), c)
+    try: yield m
+    finally:
+        for c in found: del c.forward
+
 # %% ../nbs/04_cache.ipynb #89fd7d49
 class ActivationCache:
     "Activations of `learn`'s frozen body over its data, computed once: at the head's input, the `last` stage's or its last `at` groups'"
@@ -270,7 +313,7 @@ class ActivationCache:
 
     @contextmanager
     def _swap(self, model:nn.Module, trn:tuple, val:tuple, memory_format=torch.contiguous_format):
-        "Inside, `learn` is `model` on the cached `trn` and `val` in `memory_format`, with `_features_opt` and `_fast_dropout`"
+        "Inside, `learn` is `model` on the cached `trn` and `val` in `memory_format`, with `_features_opt`; on a CPU `_fast_dropout` and `_fast_convs`"
         l, views = self.learn, 1 + self.n_aug
         old, dev, bs = (l.dls, l.model, l.splitter, l.opt, l.opt_func), l.dls.device, l.dls.bs
         l.dls = DataLoaders(_rows_dl(*trn, bs, views, shuffle=True, memory_format=memory_format, device=dev),
@@ -278,7 +321,9 @@ class ActivationCache:
         l.model, l.opt, l.splitter = model.to(memory_format=memory_format), None, lambda m: [params(m[0]), params(m[1])]
         l.opt_func = _features_opt(l.opt_func)
         try:
-            with _fast_dropout(model) if _on_cpu(l.dls.train) else nullcontext(): yield l
+            with ExitStack() as fast:
+                if _on_cpu(l.dls.train): fast.enter_context(_fast_dropout(model)); fast.enter_context(_fast_convs(model))
+                yield l
         finally:
             model.to(memory_format=torch.contiguous_format)
             l.dls, l.model, l.splitter, l.opt, l.opt_func = *old[:3], None, old[4]
@@ -292,7 +337,8 @@ class ActivationCache:
         if self.at == 'head': raise ValueError("the last stage trains on the activations at its input: pass at='last' or a whole number n >= 1")
         l, m, (x, y) = self.learn, nn.Sequential(self.top, self.learn.model[1]), self.train
         b = min(l.dls.bs, len(y))  # a batch of the cache, to time a step in each memory format
-        mf = _fastest_format(m, x[:b].float(), y[:b], l.loss_func) if _on_cpu(l.dls.train) else torch.contiguous_format
+        with _fast_convs(m) if _on_cpu(l.dls.train) else nullcontext():  # timed as it will train
+            mf = _fastest_format(m, x[:b].float(), y[:b], l.loss_func) if _on_cpu(l.dls.train) else torch.contiguous_format
         return self._swap(m, self.train, self.valid, mf)
 
     def close(self):
