@@ -213,16 +213,20 @@ def _fast_dropout(m:nn.Module):
         for o, k, d in found: d.train(getattr(o, k).training); setattr(o, k, d)
 
 # %% ../nbs/04_cache.ipynb #e90af185
+def _small(c:nn.Conv2d, x:Tensor)->bool:
+    "Whether `x` is a batch of at most 4 pixels in `c`'s dtype: where `_pointwise` and `_depthwise` beat torch's own"
+    return x.dim() == 4 and x.numel() > 0 and x.shape[2]*x.shape[3] <= 4 and x.dtype == c.weight.dtype
+
 def _pointwise(c:nn.Conv2d, x:Tensor)->Tensor:
-    "The 1 x 1 convolution `c` (stride 1, no padding, one group) of `x`: on at most 4 pixels one matrix product, else `c`'s own"
+    "The 1 x 1 convolution `c` (stride 1, no padding, one group) of `x`: on `_small` inputs one matrix product, else `c`'s own"
+    if not _small(c, x): return nn.Conv2d.forward(c, x)  # measured slower by hand on 7 x 7 pixels and more, in channels-last
     n, ch, h, w = x.shape
-    if h*w > 4: return nn.Conv2d.forward(c, x)  # measured slower on 7 x 7 pixels and more in channels-last
     y = F.linear(x.permute(0, 2, 3, 1).reshape(-1, ch), c.weight.view(c.out_channels, ch), c.bias)
-    return y.view(n, h, w, -1).permute(0, 3, 1, 2)
+    return y.view(n, h, w, c.out_channels).permute(0, 3, 1, 2)
 
 # %% ../nbs/04_cache.ipynb #1b36ee44
 def _taps(c:nn.Conv2d, h:int, w:int)->tuple:
-    "For `c` on `h` x `w` pixels: the kernel tap joining each output pixel to each input pixel (`k*k` where none does); the output's size"
+    "For `c` on `h` x `w` pixels: the kernel tap joining each output pixel to each input pixel (`kh*kw` where none does); the output's size"
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = c.kernel_size, c.stride, c.padding, c.dilation
     oh, ow = (h + 2*ph - dh*(kh-1) - 1)//sh + 1, (w + 2*pw - dw*(kw-1) - 1)//sw + 1
     oy, ox, iy, ix = torch.meshgrid(*map(torch.arange, (oh, ow, h, w)), indexing='ij')
@@ -230,11 +234,13 @@ def _taps(c:nn.Conv2d, h:int, w:int)->tuple:
     ok = (ky % dh == 0) & (kx % dw == 0) & (ky >= 0) & (ky < kh*dh) & (kx >= 0) & (kx < kw*dw)
     return torch.where(ok, (ky//dh)*kw + kx//dw, kh*kw).view(oh*ow, h*w), (oh, ow)
 
+# %% ../nbs/04_cache.ipynb #03c41a5b
 def _depthwise(c:nn.Conv2d, x:Tensor)->Tensor:
-    "The depthwise convolution `c` of `x`: on at most 4 pixels each channel's dense map of its taps, else `c`'s own"
+    "The depthwise convolution `c` of `x`: on `_small` inputs each channel's dense map of its taps, else `c`'s own"
+    if not _small(c, x): return nn.Conv2d.forward(c, x)  # by hand: as fast on 3 x 3 pixels, far slower on 4 x 4
     n, ch, h, w = x.shape
-    if h*w > 4: return nn.Conv2d.forward(c, x)  # as fast on 3 x 3 pixels here, far slower on 4 x 4
     taps, o = _taps(c, h, w)
+    if min(o) < 1: return nn.Conv2d.forward(c, x)  # a kernel larger than the padded input: torch's error
     m = torch.cat([c.weight.view(ch, -1), c.weight.new_zeros(ch, 1)], 1)[:, taps]  # per channel: output x input pixels
     y = (x.reshape(n, ch, 1, h*w) * m).sum(-1).view(n, ch, *o)
     return y if c.bias is None else y + c.bias.view(1, -1, 1, 1)
@@ -246,6 +252,7 @@ def _fast_conv(c:nn.Module)->Callable|None:
     if c.kernel_size == (1, 1) and c.stride == (1, 1) and c.padding == (0, 0) and c.groups == 1: return _pointwise
     return _depthwise if c.groups == c.in_channels == c.out_channels > 1 else None
 
+# %% ../nbs/04_cache.ipynb #4ec8801e
 @contextmanager
 def _fast_convs(m:nn.Module):
     "Inside, `m`'s 1 x 1 and depthwise convolutions compute by `_pointwise` and `_depthwise`; after, by torch's own"
